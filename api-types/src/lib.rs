@@ -1,0 +1,15 @@
+//! The HMS wire contract: every JSON body the API accepts or returns, shared by the server
+//! (`hms-api`) and the SPA (`hms-web`) so that both compile against the same definitions.
+//!
+//! Only serde (and, behind the `openapi` feature, utoipa) derives live here: no database or HTTP
+//! framework types, so the crate builds for `wasm32-unknown-unknown`.
+
+pub mod access;
+pub mod auth;
+pub mod ops;
+pub mod page;
+pub mod problem;
+pub mod users;
+
+pub use access::{Permission, Role};
+pub use problem::{FieldError, Problem};

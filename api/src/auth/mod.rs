@@ -1,0 +1,80 @@
+//! Authentication and authorization: who is calling ([`AuthUser`]), what their role allows
+//! (the table in `hms_api_types::access`), and sign-in sessions (`/api/v1/auth/*`).
+
+pub mod handlers;
+pub mod jwt;
+pub mod password;
+pub mod rate_limit;
+pub mod repo;
+pub mod service;
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use hms_api_types::{Permission, Role};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+pub use handlers::configure;
+pub use jwt::JwtKeys;
+
+/// The signed-in caller, from a valid `Authorization: Bearer <access token>` header.
+/// Extracting it from a request without one answers 401.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// Succeeds when the caller's role holds `permission`; otherwise 403.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.role.can(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys are not configured")))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthenticated("sign in first: send Authorization: Bearer <token>"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthenticated("the Authorization header must be Bearer <token>"))?;
+    let claims = keys.verify(token).map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind;
+        match e.kind() {
+            ErrorKind::ExpiredSignature => {
+                ApiError::unauthenticated("the access token has expired; refresh it")
+            }
+            _ => ApiError::unauthenticated("the access token is not valid"),
+        }
+    })?;
+    Ok(AuthUser {
+        id: claims.sub,
+        role: claims.role,
+    })
+}

@@ -1,0 +1,111 @@
+//! Settings, read from the environment once at startup. The only module that reads env vars;
+//! `.env.example` lists each one.
+
+use std::time::Duration;
+
+/// Everything the server needs to run. Built by [`Settings::from_env`] or by tests directly.
+#[derive(Clone)]
+pub struct Settings {
+    /// `HMS_BIND`: address to listen on. Default `127.0.0.1:8080`.
+    pub bind: String,
+    /// `DATABASE_URL`: libpq URL of the primary database. Required.
+    pub database_url: String,
+    /// `HMS_DB_POOL_SIZE`: connections in the pool. Default 10.
+    pub db_pool_size: u32,
+    /// `HMS_DB_CONNECT_TIMEOUT_MS`: how long a request waits for a pooled connection before
+    /// answering 503. Default 3000.
+    pub db_connect_timeout: Duration,
+    /// `HMS_JWT_SECRET`: HMAC key for access tokens, at least 32 bytes. Required.
+    pub jwt_secret: String,
+    /// `HMS_ACCESS_TOKEN_TTL_SECS`: access token lifetime. Default 900 (15 minutes).
+    pub access_token_ttl: Duration,
+    /// `HMS_REFRESH_TOKEN_TTL_SECS`: refresh token lifetime. Default 43200 (12 hours, a shift).
+    pub refresh_token_ttl: Duration,
+    /// `HMS_STATIC_DIR`: the built SPA (`index.html`, wasm, js). Default `web/dist`.
+    pub static_dir: std::path::PathBuf,
+    /// `HMS_LOGIN_MAX_FAILURES`: failed sign-ins per account before it is locked for
+    /// `HMS_LOGIN_LOCK_SECS` (default 5 failures, 900 s).
+    pub login_max_failures: u32,
+    pub login_lock: Duration,
+    /// `HMS_LOGIN_MAX_PER_ADDRESS`: sign-in attempts per client address per minute. Default 30.
+    pub login_max_per_address: u32,
+    /// `HMS_MAX_BODY_BYTES`: largest JSON body accepted. Default 65536.
+    pub max_body_bytes: usize,
+    /// `HMS_WORKERS`: HTTP worker threads. Default: one per CPU.
+    pub workers: usize,
+}
+
+/// A missing or invalid environment variable, named in the message.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Reads the settings from the environment; fails with the variable's name when one is
+    /// missing or invalid.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        let database_url = required("DATABASE_URL")?;
+        let jwt_secret = required("HMS_JWT_SECRET")?;
+        if jwt_secret.len() < 32 {
+            return Err(ConfigError(
+                "HMS_JWT_SECRET must be at least 32 bytes long".into(),
+            ));
+        }
+        Ok(Settings {
+            bind: optional("HMS_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url,
+            db_pool_size: parsed("HMS_DB_POOL_SIZE", 10)?,
+            db_connect_timeout: Duration::from_millis(parsed("HMS_DB_CONNECT_TIMEOUT_MS", 3000)?),
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(parsed("HMS_ACCESS_TOKEN_TTL_SECS", 900)?),
+            refresh_token_ttl: Duration::from_secs(parsed("HMS_REFRESH_TOKEN_TTL_SECS", 43_200)?),
+            static_dir: optional("HMS_STATIC_DIR")
+                .unwrap_or_else(|| "web/dist".into())
+                .into(),
+            login_max_failures: parsed("HMS_LOGIN_MAX_FAILURES", 5)?,
+            login_lock: Duration::from_secs(parsed("HMS_LOGIN_LOCK_SECS", 900)?),
+            login_max_per_address: parsed("HMS_LOGIN_MAX_PER_ADDRESS", 30)?,
+            max_body_bytes: parsed("HMS_MAX_BODY_BYTES", 65_536)?,
+            workers: parsed(
+                "HMS_WORKERS",
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )?,
+        })
+    }
+
+    /// Settings for a given database with the defaults above; used by tests and tools.
+    pub fn for_database(database_url: &str, jwt_secret: &str) -> Settings {
+        Settings {
+            bind: "127.0.0.1:0".into(),
+            database_url: database_url.into(),
+            db_pool_size: 4,
+            db_connect_timeout: Duration::from_secs(3),
+            jwt_secret: jwt_secret.into(),
+            access_token_ttl: Duration::from_secs(900),
+            refresh_token_ttl: Duration::from_secs(43_200),
+            static_dir: "web/dist".into(),
+            login_max_failures: 5,
+            login_lock: Duration::from_secs(900),
+            login_max_per_address: 30,
+            max_body_bytes: 65_536,
+            workers: 1,
+        }
+    }
+}
+
+fn optional(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn required(name: &str) -> Result<String, ConfigError> {
+    optional(name).ok_or_else(|| ConfigError(format!("{name} must be set")))
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError> {
+    match optional(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} has an invalid value"))),
+    }
+}

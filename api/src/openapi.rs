@@ -1,0 +1,168 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+//!
+//! `utoipa-actix-web` collects every path registered in [`crate::routes::mount`]; [`document`]
+//! then adds the responses every operation shares (problem bodies for 400, 401, 403, 413, 415,
+//! 422, 500, 503) so that each handler only declares its own. The committed copy in
+//! `openapi/openapi.json` is checked against this by a test.
+
+use actix_web::App;
+use hms_api_types::{FieldError, Problem};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "HMS API",
+        description = "Hospital management: patients and records, appointments, inventory, and the \
+operations that keep it running while its database fails.\n\n\
+Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>`. \
+Every error is an RFC 9457 `application/problem+json` body with a stable `type`. \
+Lists are paginated with `limit` and an opaque `cursor`. \
+Updates need the version you read, as `If-Match` or a `version` field.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "auth", description = "Sign in, refresh and sign out"),
+        (name = "account", description = "Your own account"),
+        (name = "users", description = "User accounts (administrators)"),
+        (name = "operations", description = "Health checks"),
+    ),
+    components(schemas(Problem, FieldError)),
+)]
+struct ApiDoc;
+
+/// The complete document, as served at `/api-docs/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::mount)
+        .split_for_parts();
+    with_shared_responses(api)
+}
+
+/// The document as pretty JSON with a trailing newline, exactly as committed.
+pub fn document_json() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}
+
+const SHARED: [(&str, &str, &str); 8] = [
+    ("400", "BadRequest", "The request is malformed: bad JSON syntax or an invalid parameter"),
+    ("401", "Unauthorized", "No valid access token: sign in, or refresh the token"),
+    ("403", "Forbidden", "Your role does not allow this"),
+    ("413", "PayloadTooLarge", "The request body is too large"),
+    ("415", "UnsupportedMediaType", "The request body must be application/json"),
+    ("422", "ValidationFailed", "Some fields are invalid; `errors` lists them"),
+    ("500", "InternalError", "Something failed on the server; nothing about it is disclosed"),
+    ("503", "DatabaseUnavailable", "The database cannot be reached; nothing was saved. Retry after `Retry-After` seconds"),
+];
+
+fn with_shared_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
+    for (_, name, description) in SHARED {
+        let mut response = ResponseBuilder::new().description(description).content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        );
+        if name == "DatabaseUnavailable" {
+            response = response.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            );
+        }
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(response.build()));
+    }
+
+    for (path, item) in api.paths.paths.iter_mut() {
+        let touches_database = path != "/health/live";
+        let ops = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in ops.into_iter().flatten() {
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_input = op.request_body.is_some()
+                || params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query));
+            let mut wanted = vec!["500"];
+            if touches_database {
+                wanted.push("503");
+            }
+            if has_input {
+                wanted.extend(["400", "422"]);
+            }
+            if op.request_body.is_some() {
+                wanted.extend(["413", "415"]);
+            }
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                wanted.extend(["401", "403"]);
+            }
+            for (status, name, _) in SHARED {
+                if wanted.contains(&status) {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            RefOr::Ref(Ref::new(format!("#/components/responses/{name}")))
+                        });
+                }
+            }
+        }
+    }
+    api
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_secured_operation_documents_401_and_403() {
+        let doc = document();
+
+        let item = &doc.paths.paths["/api/v1/users"];
+        let get = item.get.as_ref().unwrap();
+
+        assert!(get.responses.responses.contains_key("401"));
+        assert!(get.responses.responses.contains_key("403"));
+    }
+
+    #[test]
+    fn the_login_operation_is_public() {
+        let doc = document();
+
+        let login = doc.paths.paths["/api/v1/auth/login"].post.as_ref().unwrap();
+
+        assert!(login.security.is_none());
+        assert!(!login.responses.responses.contains_key("403"));
+    }
+}

@@ -1,0 +1,5 @@
+//! Operational endpoints: liveness and readiness.
+
+pub mod health;
+
+pub use health::configure;

@@ -1,0 +1,14 @@
+//! The URL map: every domain is mounted here and nowhere else. Only handlers registered with
+//! `.service(...)` reach the OpenAPI document, so never use `.route(...)`.
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+pub fn mount(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(scope::scope("/auth").configure(crate::auth::configure))
+            .service(scope::scope("/me").configure(crate::users::configure_me))
+            .service(scope::scope("/users").configure(crate::users::configure)),
+    )
+    .service(scope::scope("/health").configure(crate::ops::configure));
+}

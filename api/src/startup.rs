@@ -1,0 +1,147 @@
+//! Builds the server. `main` and the tests share this exact code path.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::service::SessionPolicy;
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::error;
+use crate::http::fallback::{self, RouteTable, SpaFiles};
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: DbPool,
+}
+
+impl Application {
+    /// Connects (waiting up to `wait_for_db` for the database), migrates, binds and builds.
+    pub fn build(settings: Settings, wait_for_db: Duration) -> anyhow::Result<Application> {
+        let pool = db::build_pool(&settings);
+        migrate_when_reachable(&pool, wait_for_db)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        Self::build_with(settings, pool, listener)
+    }
+
+    /// Builds the server on an existing pool and listener, without migrating.
+    pub fn build_with(
+        settings: Settings,
+        pool: DbPool,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let document = crate::openapi::document();
+        let routes = web::Data::new(RouteTable::from_openapi(&document));
+        let spa_dir = settings
+            .static_dir
+            .join("index.html")
+            .is_file()
+            .then(|| settings.static_dir.clone());
+        if spa_dir.is_none() {
+            log::warn!(
+                "no built web app in {}; serving the API only (run cargo xtask web)",
+                settings.static_dir.display()
+            );
+        }
+        let spa = web::Data::new(SpaFiles { dir: spa_dir });
+        let keys = web::Data::new(JwtKeys::new(
+            settings.jwt_secret.as_bytes(),
+            settings.access_token_ttl,
+        ));
+        let policy = web::Data::new(SessionPolicy {
+            refresh_ttl: settings.refresh_token_ttl,
+        });
+        let limiter = web::Data::new(LoginLimiter::new(
+            settings.login_max_failures,
+            settings.login_lock,
+            settings.login_max_per_address,
+        ));
+        let pool_data = web::Data::new(pool.clone());
+        let max_body = settings.max_body_bytes;
+
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(pool_data.clone())
+                .app_data(keys.clone())
+                .app_data(policy.clone())
+                .app_data(limiter.clone())
+                .app_data(routes.clone())
+                .app_data(spa.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(max_body)
+                        .error_handler(|err, _| error::json_error(err).into()),
+                )
+                .app_data(web::PayloadConfig::default().limit(max_body))
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|err, _| error::query_error(err).into()),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()),
+                )
+                .configure(crate::routes::mount)
+                .split_for_parts();
+            app.service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api-docs/openapi.json", document.clone()),
+            )
+            .default_service(web::to(fallback::fallback))
+            .wrap(middleware::Compress::default())
+            .wrap(middleware::from_fn(crate::http::middleware::access_log))
+        })
+        .workers(settings.workers)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server, pool })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's database pool (for tools and tests).
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Runs until the server is stopped (Ctrl-C / SIGTERM for the binary).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Applies migrations, retrying while the database is not reachable yet (a fresh cluster
+/// starting, a failover in progress) for up to `limit`.
+pub fn migrate_when_reachable(pool: &DbPool, limit: Duration) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        match pool.get() {
+            Ok(mut conn) => {
+                let applied = db::migrate(&mut conn)?;
+                if applied > 0 {
+                    log::info!("applied {applied} migration(s)");
+                }
+                return Ok(());
+            }
+            Err(e) if started.elapsed() < limit => {
+                log::warn!("database not reachable yet ({e}); retrying");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => anyhow::bail!("database not reachable: {e}"),
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Input checks shared by every domain. Collects all field errors of a request, so the client
+//! can show each next to its field, then fails with one 422 problem.
+
+use hms_api_types::FieldError;
+
+use crate::error::ApiError;
+
+/// Accumulates field errors; [`Check::finish`] turns them into a 422.
+#[derive(Default)]
+pub struct Check {
+    errors: Vec<FieldError>,
+}
+
+impl Check {
+    pub fn new() -> Self {
+        Check::default()
+    }
+
+    /// Adds an error for `field`.
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) -> &mut Self {
+        self.errors.push(FieldError::new(field, message));
+        self
+    }
+
+    /// A single-line text of `min..=max` characters (after trimming), without control characters.
+    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> &mut Self {
+        let len = value.trim().chars().count();
+        if len < min {
+            if min == 1 {
+                self.fail(field, "must not be empty");
+            } else {
+                self.fail(field, format!("must be at least {min} characters"));
+            }
+        } else if value.chars().count() > max {
+            self.fail(field, format!("must be at most {max} characters"));
+        } else if value.chars().any(char::is_control) {
+            self.fail(field, "must not contain control characters");
+        }
+        self
+    }
+
+    /// An email address: one `@`, something on both sides, a dot in the domain.
+    pub fn email(&mut self, field: &str, value: &str) -> &mut Self {
+        let before = self.errors.len();
+        self.text(field, value, 3, 254);
+        if self.errors.len() == before {
+            let value = value.trim();
+            let valid = match value.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                        && !domain.contains('@')
+                        && !value.chars().any(char::is_whitespace)
+                }
+                None => false,
+            };
+            if !valid {
+                self.fail(field, "must be an email address such as name@hospital.org");
+            }
+        }
+        self
+    }
+
+    /// A new password: 12 to 1024 characters.
+    pub fn new_password(&mut self, field: &str, value: &str) -> &mut Self {
+        let len = value.chars().count();
+        if len < 12 {
+            self.fail(field, "must be at least 12 characters");
+        } else if len > 1024 {
+            self.fail(field, "must be at most 1024 characters");
+        } else if value.contains('\0') {
+            self.fail(field, "must not contain NUL characters");
+        }
+        self
+    }
+
+    /// `Ok` when nothing failed, else a 422 with every field error.
+    pub fn finish(&mut self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(std::mem::take(&mut self.errors)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_failing_fields_are_reported_together() {
+        let mut check = Check::new();
+        check.text("name", " ", 1, 10).email("email", "not-an-email");
+
+        let Err(ApiError::Validation(errors)) = check.finish() else {
+            panic!("expected a validation error");
+        };
+
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "email"]);
+    }
+
+    #[test]
+    fn nul_characters_are_rejected_because_postgres_cannot_store_them() {
+        assert!(Check::new().text("name", "Ada\0", 1, 10).finish().is_err());
+    }
+
+    #[test]
+    fn a_plausible_email_passes() {
+        assert!(Check::new().email("email", "nia.okafor@hospital.org").finish().is_ok());
+        assert!(Check::new().email("email", "a@b").finish().is_err());
+    }
+}
