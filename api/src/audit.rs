@@ -27,7 +27,12 @@ pub struct AuditEvent<'a> {
 
 impl<'a> AuditEvent<'a> {
     /// A successful action by a signed-in user.
-    pub fn by(user: &'a AuthUser, action: &'a str, entity_type: &'a str, id: impl ToString) -> Self {
+    pub fn by(
+        user: &'a AuthUser,
+        action: &'a str,
+        entity_type: &'a str,
+        id: impl ToString,
+    ) -> Self {
         AuditEvent {
             actor: Some((user.id, user.role.as_str())),
             action,
@@ -52,7 +57,11 @@ struct NewAuditRow<'a> {
 }
 
 /// Appends one event.
-pub fn record(conn: &mut PgConnection, meta: &RequestMeta, event: AuditEvent<'_>) -> QueryResult<()> {
+pub fn record(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    event: AuditEvent<'_>,
+) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values(NewAuditRow {
             actor_id: event.actor.map(|a| a.0),

@@ -47,7 +47,10 @@ pub enum ApiError {
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{detail}")]
-    TooManyRequests { detail: String, retry_after_secs: u64 },
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// The database (or another dependency) cannot be reached. Nothing was saved.
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -172,9 +175,9 @@ impl From<DieselError> for ApiError {
         match &err {
             DieselError::NotFound => ApiError::NotFound("the record was not found".into()),
             DieselError::DatabaseError(kind, info) => match kind {
-                DatabaseErrorKind::UniqueViolation => ApiError::Conflict(
-                    "a record with the same unique value already exists".into(),
-                ),
+                DatabaseErrorKind::UniqueViolation => {
+                    ApiError::Conflict("a record with the same unique value already exists".into())
+                }
                 DatabaseErrorKind::ForeignKeyViolation => ApiError::Conflict(
                     "a referenced record does not exist or is still in use".into(),
                 ),
@@ -250,11 +253,7 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
 /// Turns serde's message into a field error, naming the field when serde does.
 fn serde_field_error(e: &serde_json::Error) -> FieldError {
     let text = e.to_string();
-    let message = text
-        .split(" at line ")
-        .next()
-        .unwrap_or(&text)
-        .to_owned();
+    let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
     let field = message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next())
@@ -280,7 +279,10 @@ mod tests {
     fn body_of(err: &ApiError) -> (StatusCode, String, serde_json::Value) {
         let res = err.error_response();
         let status = res.status();
-        let ctype = res.headers()[header::CONTENT_TYPE]
+        let ctype = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .unwrap()
             .to_str()
             .unwrap()
             .to_owned();
@@ -322,7 +324,7 @@ mod tests {
         let res = err.error_response();
 
         assert_eq!(res.status(), 503);
-        assert_eq!(res.headers()[header::RETRY_AFTER], "5");
+        assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "5");
     }
 
     #[test]
@@ -343,7 +345,10 @@ mod tests {
         let res = ApiError::unauthenticated("token expired").error_response();
 
         assert_eq!(res.status(), 401);
-        assert_eq!(res.headers()[header::WWW_AUTHENTICATE], "Bearer realm=\"hms\"");
+        assert_eq!(
+            res.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer realm=\"hms\""
+        );
     }
 
     #[test]
@@ -356,7 +361,7 @@ mod tests {
         let res = err.error_response();
 
         assert_eq!(res.status(), 405);
-        assert_eq!(res.headers()[header::ALLOW], "GET, PATCH");
+        assert_eq!(res.headers().get(header::ALLOW).unwrap(), "GET, PATCH");
     }
 
     #[test]

@@ -56,14 +56,38 @@ pub fn document_json() -> String {
 }
 
 const SHARED: [(&str, &str, &str); 8] = [
-    ("400", "BadRequest", "The request is malformed: bad JSON syntax or an invalid parameter"),
-    ("401", "Unauthorized", "No valid access token: sign in, or refresh the token"),
+    (
+        "400",
+        "BadRequest",
+        "The request is malformed: bad JSON syntax or an invalid parameter",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "No valid access token: sign in, or refresh the token",
+    ),
     ("403", "Forbidden", "Your role does not allow this"),
     ("413", "PayloadTooLarge", "The request body is too large"),
-    ("415", "UnsupportedMediaType", "The request body must be application/json"),
-    ("422", "ValidationFailed", "Some fields are invalid; `errors` lists them"),
-    ("500", "InternalError", "Something failed on the server; nothing about it is disclosed"),
-    ("503", "DatabaseUnavailable", "The database cannot be reached; nothing was saved. Retry after `Retry-After` seconds"),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The request body must be application/json",
+    ),
+    (
+        "422",
+        "ValidationFailed",
+        "Some fields are invalid; `errors` lists them",
+    ),
+    (
+        "500",
+        "InternalError",
+        "Something failed on the server; nothing about it is disclosed",
+    ),
+    (
+        "503",
+        "DatabaseUnavailable",
+        "The database cannot be reached; nothing was saved. Retry after `Retry-After` seconds",
+    ),
 ];
 
 fn with_shared_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {

@@ -89,7 +89,8 @@ impl Application {
                         .error_handler(|err, _| error::query_error(err).into()),
                 )
                 .app_data(
-                    web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()),
+                    web::PathConfig::default()
+                        .error_handler(|err, _| error::path_error(err).into()),
                 )
                 .configure(crate::routes::mount)
                 .split_for_parts();

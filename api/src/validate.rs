@@ -93,7 +93,9 @@ mod tests {
     #[test]
     fn all_failing_fields_are_reported_together() {
         let mut check = Check::new();
-        check.text("name", " ", 1, 10).email("email", "not-an-email");
+        check
+            .text("name", " ", 1, 10)
+            .email("email", "not-an-email");
 
         let Err(ApiError::Validation(errors)) = check.finish() else {
             panic!("expected a validation error");
@@ -110,7 +112,10 @@ mod tests {
 
     #[test]
     fn a_plausible_email_passes() {
-        assert!(Check::new().email("email", "nia.okafor@hospital.org").finish().is_ok());
+        assert!(Check::new()
+            .email("email", "nia.okafor@hospital.org")
+            .finish()
+            .is_ok());
         assert!(Check::new().email("email", "a@b").finish().is_err());
     }
 }

@@ -128,7 +128,14 @@ impl Cluster {
     /// Creates `name` unless it exists. Returns whether it was created.
     pub fn ensure_database(&self, name: &str) -> io::Result<bool> {
         let exists = pg_command("psql")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
             .args(["-d", "postgres", "-tAc"])
             .arg(format!(
                 "SELECT 1 FROM pg_database WHERE datname = '{}'",
@@ -139,7 +146,14 @@ impl Cluster {
             return Ok(false);
         }
         let status = pg_command("createdb")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
             .arg(name)
             .status()?;
         if status.success() {
@@ -216,11 +230,7 @@ pub fn bin_dir() -> PathBuf {
 /// A command for a PostgreSQL binary, run as the `postgres` OS user when this process is root.
 pub fn pg_command(program: &str) -> Command {
     let path = bin_dir().join(program);
-    let path = if path.exists() {
-        path
-    } else {
-        program.into()
-    };
+    let path = if path.exists() { path } else { program.into() };
     as_postgres(path.as_os_str())
 }
 
@@ -290,10 +300,7 @@ fn make_dir_for_postgres(dir: Option<&Path>) -> io::Result<PathBuf> {
             .args(["-R", "postgres:postgres"])
             .arg(&dir)
             .status()?;
-        let reachable = as_postgres("test".as_ref())
-            .arg("-w")
-            .arg(&dir)
-            .status()?;
+        let reachable = as_postgres("test".as_ref()).arg("-w").arg(&dir).status()?;
         if !status.success() || !reachable.success() {
             return Err(io::Error::other(format!(
                 "the postgres user cannot write to {}; a parent folder is probably not \
@@ -310,9 +317,17 @@ fn make_dir_for_postgres(dir: Option<&Path>) -> io::Result<PathBuf> {
 fn spawn_watchdog(dir: &Path) -> io::Result<()> {
     let pg_ctl = bin_dir().join("pg_ctl");
     let stop = if is_root() {
-        format!("runuser -u postgres -- {} -D {}/data -m immediate -w stop", pg_ctl.display(), dir.display())
+        format!(
+            "runuser -u postgres -- {} -D {}/data -m immediate -w stop",
+            pg_ctl.display(),
+            dir.display()
+        )
     } else {
-        format!("{} -D {}/data -m immediate -w stop", pg_ctl.display(), dir.display())
+        format!(
+            "{} -D {}/data -m immediate -w stop",
+            pg_ctl.display(),
+            dir.display()
+        )
     };
     let script = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",

@@ -83,8 +83,13 @@ async fn refresh(
     body: web::Json<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let token = body.into_inner().refresh_token;
-    Check::new().text("refresh_token", &token, 1, 512).finish()?;
-    let tokens = db::run(&pool, move |conn| service::refresh(conn, &keys, &policy, &token)).await?;
+    Check::new()
+        .text("refresh_token", &token, 1, 512)
+        .finish()?;
+    let tokens = db::run(&pool, move |conn| {
+        service::refresh(conn, &keys, &policy, &token)
+    })
+    .await?;
     Ok(web::Json(tokens))
 }
 
@@ -103,7 +108,9 @@ async fn logout(
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().refresh_token;
-    Check::new().text("refresh_token", &token, 1, 512).finish()?;
+    Check::new()
+        .text("refresh_token", &token, 1, 512)
+        .finish()?;
     db::run(&pool, move |conn| service::logout(conn, &meta, &token)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

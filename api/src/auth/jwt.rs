@@ -64,7 +64,11 @@ impl JwtKeys {
             aud: AUDIENCE.into(),
             jti: Uuid::new_v4(),
         };
-        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Verifies signature, algorithm, issuer, audience and expiry.
@@ -144,7 +148,12 @@ mod tests {
         let mut payload: serde_json::Value =
             serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
         payload["role"] = "admin".into();
-        let forged = format!("{}.{}.{}", parts[0], b64.encode(payload.to_string()), parts[2]);
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            b64.encode(payload.to_string()),
+            parts[2]
+        );
 
         assert!(keys().verify(&forged).is_err());
     }

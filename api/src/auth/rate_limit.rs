@@ -121,7 +121,10 @@ mod tests {
         let refused = limiter.check("a@x", "5.6.7.8").unwrap_err();
 
         assert!(refused.retry_after_secs > 590);
-        assert!(limiter.check("b@x", "1.2.3.4").is_ok(), "other accounts still work");
+        assert!(
+            limiter.check("b@x", "1.2.3.4").is_ok(),
+            "other accounts still work"
+        );
     }
 
     #[test]

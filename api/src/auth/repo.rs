@@ -34,7 +34,10 @@ pub fn insert(conn: &mut PgConnection, new: &NewRefreshToken<'_>) -> QueryResult
 }
 
 /// The token with this hash, locked for the rest of the transaction.
-pub fn find_for_update(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<RefreshTokenRow>> {
+pub fn find_for_update(
+    conn: &mut PgConnection,
+    hash: &[u8],
+) -> QueryResult<Option<RefreshTokenRow>> {
     refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(hash))
         .select(RefreshTokenRow::as_select())

@@ -131,8 +131,8 @@ fn open_session(
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
     let refresh_token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-    let refresh_ttl = chrono::Duration::from_std(policy.refresh_ttl)
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let refresh_ttl =
+        chrono::Duration::from_std(policy.refresh_ttl).map_err(|e| ApiError::Internal(e.into()))?;
     repo::insert(
         conn,
         &NewRefreshToken {
@@ -143,9 +143,7 @@ fn open_session(
         },
     )?;
     let user = users::service::to_dto(user)?;
-    let access_token = keys
-        .issue(user.id, user.role)
-        .map_err(ApiError::Internal)?;
+    let access_token = keys.issue(user.id, user.role).map_err(ApiError::Internal)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer".into(),

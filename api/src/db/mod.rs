@@ -20,9 +20,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 /// Builds the pool without connecting: the server starts even when the database is down and
 /// answers 503 until it is back. Waiting for a connection is bounded by `db_connect_timeout`.
 pub fn build_pool(settings: &Settings) -> DbPool {
-    let manager = ConnectionManager::<PgConnection>::new(with_connect_options(
-        &settings.database_url,
-    ));
+    let manager =
+        ConnectionManager::<PgConnection>::new(with_connect_options(&settings.database_url));
     Pool::builder()
         .max_size(settings.db_pool_size)
         .min_idle(Some(1))

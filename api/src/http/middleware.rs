@@ -31,7 +31,8 @@ pub async fn access_log(
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 64
-                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
         .map(str::to_owned)
         .unwrap_or_else(new_request_id);

@@ -2,7 +2,7 @@
 
 use actix_web::{get, http::header, patch, post, web, HttpRequest, HttpResponse};
 use hms_api_types::users::{ChangePassword, CreateUser, UpdateUser, User, UserPage};
-use hms_api_types::{Permission, Problem, Role};
+use hms_api_types::{Problem, Role};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::service::{self, ListQuery};
 use crate::audit::RequestMeta;
-use crate::auth::AuthUser;
+use crate::auth::{can, Authorized};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::{etag, expected_version};
@@ -55,10 +55,9 @@ pub struct UserListParams {
 #[get("")]
 async fn list_users(
     pool: web::Data<DbPool>,
-    user: AuthUser,
+    _user: Authorized<can::ManageUsers>,
     params: web::Query<UserListParams>,
 ) -> Result<web::Json<UserPage>, ApiError> {
-    user.require(Permission::ManageUsers)?;
     let p = params.into_inner();
     let query = ListQuery {
         q: p.q,
@@ -67,7 +66,9 @@ async fn list_users(
         limit: p.limit,
         cursor: p.cursor,
     };
-    Ok(web::Json(db::run(&pool, move |conn| service::list(conn, query)).await?))
+    Ok(web::Json(
+        db::run(&pool, move |conn| service::list(conn, query)).await?,
+    ))
 }
 
 /// Create a user account.
@@ -84,13 +85,15 @@ async fn list_users(
 #[post("")]
 async fn create_user(
     pool: web::Data<DbPool>,
-    user: AuthUser,
+    user: Authorized<can::ManageUsers>,
     meta: RequestMeta,
     body: web::Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(Permission::ManageUsers)?;
     let input = body.into_inner();
-    let created = db::run(&pool, move |conn| service::create(conn, &user, &meta, input)).await?;
+    let created = db::run(&pool, move |conn| {
+        service::create(conn, &user, &meta, input)
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)))
         .insert_header((header::ETAG, etag(created.version)))
@@ -110,10 +113,9 @@ async fn create_user(
 #[get("/{id}")]
 async fn get_user(
     pool: web::Data<DbPool>,
-    user: AuthUser,
+    _user: Authorized<can::ManageUsers>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(Permission::ManageUsers)?;
     let id = id.into_inner();
     let found = db::run(&pool, move |conn| service::get(conn, id)).await?;
     Ok(HttpResponse::Ok()
@@ -145,13 +147,12 @@ async fn get_user(
 #[patch("/{id}")]
 async fn update_user(
     pool: web::Data<DbPool>,
-    user: AuthUser,
+    user: Authorized<can::ManageUsers>,
     meta: RequestMeta,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: web::Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(Permission::ManageUsers)?;
     let input = body.into_inner();
     let version = expected_version(&req, input.version)?;
     let id = id.into_inner();
@@ -174,10 +175,14 @@ async fn update_user(
     ),
 )]
 #[get("")]
-async fn get_me(pool: web::Data<DbPool>, user: AuthUser) -> Result<web::Json<User>, ApiError> {
-    user.require(Permission::UseOwnAccount)?;
+async fn get_me(
+    pool: web::Data<DbPool>,
+    user: Authorized<can::UseOwnAccount>,
+) -> Result<web::Json<User>, ApiError> {
     let id = user.id;
-    Ok(web::Json(db::run(&pool, move |conn| service::get(conn, id)).await?))
+    Ok(web::Json(
+        db::run(&pool, move |conn| service::get(conn, id)).await?,
+    ))
 }
 
 /// Change your own password. Ends all your sessions; sign in again with the new password.
@@ -190,11 +195,10 @@ async fn get_me(pool: web::Data<DbPool>, user: AuthUser) -> Result<web::Json<Use
 #[post("/password")]
 async fn change_my_password(
     pool: web::Data<DbPool>,
-    user: AuthUser,
+    user: Authorized<can::UseOwnAccount>,
     meta: RequestMeta,
     body: web::Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require(Permission::UseOwnAccount)?;
     let ChangePassword {
         current_password,
         new_password,

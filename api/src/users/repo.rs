@@ -118,5 +118,7 @@ pub fn other_active_admins(conn: &mut PgConnection, except: Uuid) -> QueryResult
 
 /// Escapes `%`, `_` and `\` so user input matches literally in LIKE patterns.
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

@@ -21,9 +21,8 @@ pub fn normalize_email(email: &str) -> String {
 
 /// Converts a row into the wire type. A role the code does not know is a data error.
 pub fn to_dto(row: UserRow) -> Result<User, ApiError> {
-    let role = Role::parse(&row.role).ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("user {} has unknown role", row.id))
-    })?;
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("user {} has unknown role", row.id)))?;
     Ok(User {
         id: row.id,
         email: row.email,
@@ -210,7 +209,11 @@ pub fn change_own_password(
     conn.transaction(|conn| {
         repo::set_password(conn, actor.id, &hash)?;
         auth::service::revoke_all(conn, actor.id)?;
-        audit::record(conn, meta, AuditEvent::by(actor, "change_password", "user", actor.id))?;
+        audit::record(
+            conn,
+            meta,
+            AuditEvent::by(actor, "change_password", "user", actor.id),
+        )?;
         Ok(())
     })
 }

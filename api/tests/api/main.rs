@@ -1,1 +1,11 @@
-fn main(){}
+//! The API's integration tests: one binary (one link step), one throwaway PostgreSQL cluster
+//! per run, one fresh database per test cloned from a migrated template, and a real HTTP server
+//! on a free port per test.
+
+mod helpers;
+
+mod access;
+mod auth;
+mod errors;
+mod ops;
+mod users;

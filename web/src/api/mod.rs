@@ -1,0 +1,361 @@
+//! The HTTP client of the SPA: the only module that talks to the API.
+//!
+//! Every non-2xx answer is decoded as a [`Problem`]. Authenticated calls carry the in-memory
+//! access token; a 401 triggers one token refresh (shared by every request waiting on it, since
+//! each refresh token works once) and one retry. When the refresh fails the session is ended and
+//! the router sends the person to the login page.
+
+pub mod auth;
+pub mod users;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_net::http::{Method, RequestBuilder, Response};
+use hms_api_types::auth::{RefreshRequest, TokenResponse};
+use hms_api_types::users::User;
+use hms_api_types::{FieldError, Problem};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use yew::platform::pinned::oneshot;
+use yew::{AttrValue, Callback};
+
+use crate::session::{self, SessionEvent};
+
+/// Shown for anything that never reached the server or never came back.
+pub const NETWORK_MESSAGE: &str =
+    "Cannot reach the server. Check your connection; nothing was saved.";
+
+/// Shown on the login page when a session could not be renewed.
+const SESSION_ENDED: &str = "Your session has ended. Sign in again to continue.";
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The request did not reach the server, or no answer came back.
+    Network,
+    /// The server answered with an error (or with something this app could not read).
+    Problem(Problem),
+}
+
+impl ApiError {
+    /// The sentence to show a person.
+    pub fn message(&self) -> &str {
+        match self {
+            ApiError::Network => NETWORK_MESSAGE,
+            ApiError::Problem(problem) => problem.message(),
+        }
+    }
+
+    /// The server's message about one request field, if it sent one.
+    pub fn field(&self, name: &str) -> Option<AttrValue> {
+        match self {
+            ApiError::Network => None,
+            ApiError::Problem(problem) => {
+                problem.field(name).map(|m| AttrValue::from(m.to_owned()))
+            }
+        }
+    }
+
+    /// The HTTP status of a problem (`None` for network errors).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Network => None,
+            ApiError::Problem(problem) => Some(problem.status),
+        }
+    }
+
+    /// A validation problem found before sending anything.
+    pub fn invalid(field: &str, message: &str) -> Self {
+        ApiError::Problem(Problem {
+            kind: "/problems/validation".to_owned(),
+            title: "Unprocessable Entity".to_owned(),
+            status: 422,
+            detail: Some("Check the highlighted fields.".to_owned()),
+            errors: vec![FieldError::new(field, message)],
+        })
+    }
+
+    /// The same error with the person-facing sentence replaced by `detail`.
+    pub fn with_detail(self, detail: &str) -> Self {
+        match self {
+            ApiError::Network => ApiError::Network,
+            ApiError::Problem(problem) => ApiError::Problem(Problem {
+                detail: Some(detail.to_owned()),
+                ..problem
+            }),
+        }
+    }
+
+    /// A problem made up by the client, for answers that are not a readable problem body.
+    fn local(status: u16, title: &str, detail: Option<String>) -> Self {
+        ApiError::Problem(Problem {
+            kind: "about:blank".to_owned(),
+            title: title.to_owned(),
+            status,
+            detail,
+            errors: Vec::new(),
+        })
+    }
+}
+
+/// One request, kept so that it can be sent again after a token refresh.
+struct Call<'a> {
+    method: Method,
+    path: &'a str,
+    query: Vec<(&'static str, String)>,
+    body: Option<String>,
+    if_match: Option<i32>,
+    authenticated: bool,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: Method, path: &'a str) -> Self {
+        Call {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            if_match: None,
+            authenticated: true,
+        }
+    }
+
+    fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self, ApiError> {
+        let text = serde_json::to_string(body)
+            .map_err(|_| ApiError::local(0, "The request could not be prepared", None))?;
+        self.body = Some(text);
+        Ok(self)
+    }
+
+    fn anonymous(mut self) -> Self {
+        self.authenticated = false;
+        self
+    }
+}
+
+type RefreshResult = Result<(String, User), ApiError>;
+
+struct Inner {
+    /// The access token, in memory only.
+    access_token: RefCell<Option<String>>,
+    /// `Some` while a refresh is in flight: the callers waiting for its outcome.
+    refresh_waiters: RefCell<Option<Vec<oneshot::Sender<RefreshResult>>>>,
+    /// Tells the session provider about sign-ins, renewed users and sign-outs.
+    events: Callback<SessionEvent>,
+}
+
+/// A handle on the API for one browser tab; cheap to clone, shared through the session context.
+#[derive(Clone)]
+pub struct Api {
+    inner: Rc<Inner>,
+}
+
+impl PartialEq for Api {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Api {
+    /// A client that reports session changes to `events`.
+    pub fn new(events: Callback<SessionEvent>) -> Self {
+        Api {
+            inner: Rc::new(Inner {
+                access_token: RefCell::new(None),
+                refresh_waiters: RefCell::new(None),
+                events,
+            }),
+        }
+    }
+
+    fn access_token(&self) -> Option<String> {
+        self.inner.access_token.borrow().clone()
+    }
+
+    /// Keeps a new session: access token in memory, refresh token in local storage.
+    fn keep_tokens(&self, tokens: &TokenResponse) {
+        *self.inner.access_token.borrow_mut() = Some(tokens.access_token.clone());
+        session::store_refresh_token(&tokens.refresh_token);
+    }
+
+    /// Forgets every token and tells the app the person is signed out.
+    pub fn end_session(&self, notice: Option<&'static str>) {
+        *self.inner.access_token.borrow_mut() = None;
+        session::clear_refresh_token();
+        self.inner.events.emit(SessionEvent::SignedOut(notice));
+    }
+
+    fn signed_in(&self, tokens: TokenResponse) {
+        self.keep_tokens(&tokens);
+        self.inner.events.emit(SessionEvent::SignedIn(tokens.user));
+    }
+
+    fn user_changed(&self, user: User) {
+        self.inner.events.emit(SessionEvent::UserChanged(user));
+    }
+
+    /// Restores the session from the stored refresh token, at start-up.
+    pub async fn restore(&self) {
+        if session::stored_refresh_token().is_none() {
+            self.inner.events.emit(SessionEvent::SignedOut(None));
+            return;
+        }
+        match self.refresh().await {
+            Ok((_, user)) => self.inner.events.emit(SessionEvent::SignedIn(user)),
+            // The refresh token may still be good: keep it and let the person retry.
+            Err(ApiError::Network) => self
+                .inner
+                .events
+                .emit(SessionEvent::SignedOut(Some(NETWORK_MESSAGE))),
+            Err(ApiError::Problem(_)) => self.end_session(None),
+        }
+    }
+
+    /// Exchanges the stored refresh token for a new pair, once even when many requests ask at
+    /// the same time (presenting a used refresh token again would revoke the whole session).
+    async fn refresh(&self) -> RefreshResult {
+        let waiting = {
+            let mut waiters = self.inner.refresh_waiters.borrow_mut();
+            match waiters.as_mut() {
+                Some(list) => {
+                    let (sender, receiver) = oneshot::channel();
+                    list.push(sender);
+                    Some(receiver)
+                }
+                None => {
+                    *waiters = Some(Vec::new());
+                    None
+                }
+            }
+        };
+        if let Some(receiver) = waiting {
+            return receiver.await.unwrap_or(Err(ApiError::Network));
+        }
+
+        let result = self.exchange_refresh_token().await;
+        let waiters = self.inner.refresh_waiters.borrow_mut().take();
+        for sender in waiters.into_iter().flatten() {
+            // A waiter that went away does not need the answer.
+            let _ = sender.send(result.clone());
+        }
+        result
+    }
+
+    async fn exchange_refresh_token(&self) -> RefreshResult {
+        let Some(refresh_token) = session::stored_refresh_token() else {
+            return Err(ApiError::local(401, "Unauthorized", None));
+        };
+        let call = Call::new(Method::POST, "/api/v1/auth/refresh")
+            .anonymous()
+            .json(&RefreshRequest { refresh_token })?;
+        let response = self.send_once(&call, None).await?;
+        let tokens: TokenResponse = read_json(check(response).await?).await?;
+        self.keep_tokens(&tokens);
+        Ok((tokens.access_token, tokens.user))
+    }
+
+    /// Sends `call` once with `token`, mapping transport failures to [`ApiError::Network`].
+    async fn send_once(&self, call: &Call<'_>, token: Option<&str>) -> Result<Response, ApiError> {
+        let mut builder = RequestBuilder::new(call.path)
+            .method(call.method.clone())
+            .header("Accept", "application/json, application/problem+json");
+        if !call.query.is_empty() {
+            builder = builder.query(call.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        if let Some(token) = token {
+            builder = builder.header("Authorization", &format!("Bearer {token}"));
+        }
+        if let Some(version) = call.if_match {
+            builder = builder.header("If-Match", &format!("\"{version}\""));
+        }
+        let request = match &call.body {
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(body.as_str()),
+            None => builder.build(),
+        }
+        .map_err(|_| ApiError::local(0, "The request could not be prepared", None))?;
+        request.send().await.map_err(|_| ApiError::Network)
+    }
+
+    /// Sends `call`; on 401 refreshes the session once and retries once. Non-2xx answers become
+    /// [`ApiError::Problem`].
+    async fn send(&self, call: Call<'_>) -> Result<Response, ApiError> {
+        if !call.authenticated {
+            return check(self.send_once(&call, None).await?).await;
+        }
+        let used = self.access_token();
+        let response = self.send_once(&call, used.as_deref()).await?;
+        if response.status() != 401 {
+            return check(response).await;
+        }
+
+        // Another request may already have renewed the token while this one was in flight.
+        let current = self.access_token();
+        let token = match current {
+            Some(token) if current != used => token,
+            _ => match self.refresh().await {
+                Ok((token, user)) => {
+                    self.user_changed(user);
+                    token
+                }
+                Err(ApiError::Network) => return Err(ApiError::Network),
+                Err(problem) => {
+                    self.end_session(Some(SESSION_ENDED));
+                    return Err(problem);
+                }
+            },
+        };
+        let retried = self.send_once(&call, Some(&token)).await?;
+        if retried.status() == 401 {
+            let problem = check(retried).await.err();
+            self.end_session(Some(SESSION_ENDED));
+            return Err(problem.unwrap_or(ApiError::local(401, "Unauthorized", None)));
+        }
+        check(retried).await
+    }
+
+    async fn fetch_json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
+        read_json(self.send(call).await?).await
+    }
+
+    async fn fetch_empty(&self, call: Call<'_>) -> Result<(), ApiError> {
+        self.send(call).await.map(|_| ())
+    }
+}
+
+/// Passes 2xx answers through and turns anything else into a problem.
+async fn check(response: Response) -> Result<Response, ApiError> {
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    match response.json::<Problem>().await {
+        Ok(problem) => Err(ApiError::Problem(problem)),
+        Err(_) => {
+            let reason = response.status_text();
+            let title = if reason.is_empty() {
+                "Request failed"
+            } else {
+                reason.as_str()
+            };
+            Err(ApiError::local(
+                status,
+                title,
+                Some(format!("The server answered with status {status}.")),
+            ))
+        }
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    response.json::<T>().await.map_err(|_| {
+        ApiError::local(
+            status,
+            "Unexpected answer",
+            Some("The server's answer could not be read.".to_owned()),
+        )
+    })
+}

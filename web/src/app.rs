@@ -1,0 +1,122 @@
+//! Routes, the access guard in front of them, and the page layout.
+
+use std::rc::Rc;
+
+use hms_api_types::users::User;
+use hms_api_types::Permission;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::components::nav::Nav;
+use crate::pages::account::AccountPage;
+use crate::pages::home::HomePage;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::{Forbidden, NotFound};
+use crate::pages::users::UsersPage;
+use crate::session::{use_session, Phase, SessionProvider};
+
+/// Every page of the app.
+#[derive(Debug, Clone, PartialEq, Routable)]
+pub enum Route {
+    #[at("/")]
+    Home,
+    #[at("/login")]
+    Login,
+    #[at("/users")]
+    Users,
+    #[at("/account")]
+    Account,
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+#[derive(Properties, PartialEq)]
+struct GoToProps {
+    to: Route,
+}
+
+/// Replaces the current history entry with `to` (so "back" does not bounce through a guard).
+#[component]
+fn GoTo(props: &GoToProps) -> Html {
+    let navigator = use_navigator();
+    use_effect_with(props.to.clone(), move |to| {
+        if let Some(navigator) = navigator {
+            navigator.replace(to);
+        }
+    });
+    Html::default()
+}
+
+/// What `route` shows to `user` (`None`: nobody signed in).
+fn switch(route: Route, user: Option<Rc<User>>) -> Html {
+    match (route, user) {
+        (Route::Login, None) => html! { <LoginPage /> },
+        (Route::Login, Some(_)) => html! { <GoTo to={Route::Home} /> },
+        (_, None) => html! { <GoTo to={Route::Login} /> },
+        (Route::Home, Some(user)) => html! { <HomePage {user} /> },
+        (Route::Users, Some(user)) if user.role.can(Permission::ManageUsers) => {
+            html! { <UsersPage /> }
+        }
+        (Route::Users, Some(_)) => html! { <Forbidden /> },
+        (Route::Account, Some(user)) => html! { <AccountPage {user} /> },
+        (Route::NotFound, Some(_)) => html! { <NotFound /> },
+    }
+}
+
+/// The notice left by the end of a session ("Password changed; sign in again").
+#[component]
+fn SessionNotice() -> Html {
+    let session = use_session();
+    let Some(notice) = session.notice() else {
+        return Html::default();
+    };
+    let ondismiss = Callback::from(move |_: MouseEvent| session.dismiss_notice());
+    html! {
+        <div id="session-notice" class="banner" role="status">
+            <span>{ notice }</span>
+            <button type="button" class="banner-close" aria-label="Dismiss" onclick={ondismiss}>
+                { "×" }
+            </button>
+        </div>
+    }
+}
+
+/// The page frame: top bar, banner area and the routed page.
+#[component]
+fn Layout() -> Html {
+    let session = use_session();
+    if *session.phase() == Phase::Restoring {
+        return html! {
+            <p id="app-loading" class="loading" role="status">{ "Loading…" }</p>
+        };
+    }
+    let render = {
+        let user = session.user();
+        Callback::from(move |route| switch(route, user.clone()))
+    };
+    html! {
+        <>
+            <a class="skip-link" href="#content">{ "Skip to main content" }</a>
+            <Nav />
+            <div id="content" class="content">
+                <div id="banner" class="banner-area">
+                    <SessionNotice />
+                </div>
+                <Switch<Route> {render} />
+            </div>
+        </>
+    }
+}
+
+/// The root component.
+#[component]
+pub fn App() -> Html {
+    html! {
+        <BrowserRouter>
+            <SessionProvider>
+                <Layout />
+            </SessionProvider>
+        </BrowserRouter>
+    }
+}

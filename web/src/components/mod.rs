@@ -1,0 +1,5 @@
+//! Reusable pieces of the layout and of forms.
+
+pub mod field;
+pub mod nav;
+pub mod problem_alert;

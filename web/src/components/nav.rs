@@ -1,0 +1,109 @@
+//! The top bar: app name, the areas the signed-in role may use, who is signed in, sign-out.
+
+use hms_api_types::Permission;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::Route;
+use crate::session::use_session;
+
+#[derive(Properties, PartialEq)]
+struct NavLinkProps {
+    id: AttrValue,
+    to: Route,
+    current: Option<Route>,
+    children: Html,
+}
+
+/// A router link marked `aria-current="page"` when it is the page on screen.
+#[component]
+fn NavLink(props: &NavLinkProps) -> Html {
+    let onclick = {
+        let navigator = use_navigator();
+        let to = props.to.clone();
+        Callback::from(move |e: MouseEvent| {
+            if e.meta_key() || e.ctrl_key() || e.shift_key() || e.alt_key() {
+                return;
+            }
+            if let Some(navigator) = &navigator {
+                e.prevent_default();
+                navigator.push(&to);
+            }
+        })
+    };
+    let current = props.current.as_ref() == Some(&props.to);
+    html! {
+        <a
+            id={props.id.clone()}
+            href={props.to.to_path()}
+            class={classes!("nav-link", current.then_some("active"))}
+            aria-current={current.then_some("page")}
+            {onclick}
+        >
+            { props.children.clone() }
+        </a>
+    }
+}
+
+/// `<nav id="main-nav">`; renders nothing when nobody is signed in.
+#[component]
+pub fn Nav() -> Html {
+    let session = use_session();
+    let current = use_route::<Route>();
+    let signing_out = use_state(|| false);
+
+    let onlogout = {
+        let api = session.api().clone();
+        let signing_out = signing_out.clone();
+        Callback::from(move |_: MouseEvent| {
+            signing_out.set(true);
+            let api = api.clone();
+            wasm_bindgen_futures::spawn_local(async move { api.logout().await });
+        })
+    };
+
+    let Some(user) = session.user() else {
+        return Html::default();
+    };
+    html! {
+        <header class="topbar">
+            <nav id="main-nav" aria-label="Main">
+                <NavLink id="nav-brand" to={Route::Home} current={None::<Route>}>
+                    <span class="brand">{ "HMS" }</span>
+                </NavLink>
+                <ul class="nav-links">
+                    <li>
+                        <NavLink id="nav-home" to={Route::Home} current={current.clone()}>
+                            { "Home" }
+                        </NavLink>
+                    </li>
+                    if user.role.can(Permission::ManageUsers) {
+                        <li>
+                            <NavLink id="nav-users" to={Route::Users} current={current.clone()}>
+                                { "Users" }
+                            </NavLink>
+                        </li>
+                    }
+                    <li>
+                        <NavLink id="nav-account" to={Route::Account} current={current.clone()}>
+                            { "My account" }
+                        </NavLink>
+                    </li>
+                </ul>
+                <div class="nav-user">
+                    <span id="nav-user-name">{ user.display_name.clone() }</span>
+                    <span id="nav-user-role" class="role-badge">{ user.role.label() }</span>
+                    <button
+                        id="logout"
+                        type="button"
+                        class="button secondary"
+                        disabled={*signing_out}
+                        onclick={onlogout}
+                    >
+                        { if *signing_out { "Signing out…" } else { "Sign out" } }
+                    </button>
+                </div>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,60 @@
+//! The landing page after sign-in: what this role works on, and the areas it can open today.
+
+use std::rc::Rc;
+
+use hms_api_types::users::User;
+use hms_api_types::{Permission, Role};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::Route;
+
+/// The heading of the home page for each role.
+pub fn home_title(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "Administration",
+        Role::Doctor => "Clinical workspace",
+        Role::Nurse => "Nursing workspace",
+        Role::Receptionist => "Front desk",
+        Role::Pharmacist => "Pharmacy and stock",
+        Role::Patient => "My health",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct HomePageProps {
+    pub user: Rc<User>,
+}
+
+/// `<main id="home" data-role="…">` with one card per available area.
+#[component]
+pub fn HomePage(props: &HomePageProps) -> Html {
+    let user = &props.user;
+    let role = user.role;
+    html! {
+        <main id="home" class="page" data-role={role.as_str()}>
+            <h1 id="home-title">{ home_title(role) }</h1>
+            <p id="home-signed-in" class="lead">
+                { format!("Signed in as {} ({})", user.display_name, role.label()) }
+            </p>
+            <ul class="cards" aria-label="Areas">
+                if role.can(Permission::ManageUsers) {
+                    <li class="card" id="card-users">
+                        <h2><Link<Route> to={Route::Users}>{ "Users" }</Link<Route>></h2>
+                        <p>{ "Create accounts, change roles, and deactivate accounts that should no longer sign in." }</p>
+                    </li>
+                }
+                <li class="card" id="card-account">
+                    <h2><Link<Route> to={Route::Account}>{ "My account" }</Link<Route>></h2>
+                    <p>{ "See your account details and change your password." }</p>
+                </li>
+                if role.is_staff() {
+                    <li class="card" id="card-api-docs">
+                        <h2><a href="/swagger-ui/">{ "API documentation" }</a></h2>
+                        <p>{ "The interactive reference of the HMS REST API, for integrations and troubleshooting." }</p>
+                    </li>
+                }
+            </ul>
+        </main>
+    }
+}
