@@ -36,13 +36,21 @@ pub struct User {
     "password": "correct horse battery staple"
 })))]
 pub struct CreateUser {
-    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    /// Unique; stored lower-cased.
+    #[cfg_attr(feature = "openapi", schema(max_length = 254, format = Email))]
     pub email: String,
-    #[cfg_attr(feature = "openapi", schema(max_length = 120))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 120,
+            pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub display_name: String,
     pub role: Role,
     /// At least 12 characters.
-    #[cfg_attr(feature = "openapi", schema(max_length = 1024, format = Password))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 1024, format = Password))]
     pub password: String,
 }
 
@@ -51,7 +59,14 @@ pub struct CreateUser {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(max_length = 120))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 120,
+            pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -60,7 +75,7 @@ pub struct UpdateUser {
     pub active: Option<bool>,
     /// Sets a new password (at least 12 characters) and revokes the account's sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(max_length = 1024, format = Password))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 1024, format = Password))]
     pub password: Option<String>,
     /// The version this change is based on, when the `If-Match` header is not used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,7 +89,7 @@ pub struct ChangePassword {
     #[cfg_attr(feature = "openapi", schema(max_length = 1024, format = Password))]
     pub current_password: String,
     /// At least 12 characters.
-    #[cfg_attr(feature = "openapi", schema(max_length = 1024, format = Password))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 1024, format = Password))]
     pub new_password: String,
 }
 

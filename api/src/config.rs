@@ -73,6 +73,12 @@ impl Settings {
         })
     }
 
+    /// Only `DATABASE_URL` (and pool defaults), for commands that need nothing else.
+    pub fn database_from_env() -> Result<Settings, ConfigError> {
+        let url = required("DATABASE_URL")?;
+        Ok(Settings::for_database(&url, ""))
+    }
+
     /// Settings for a given database with the defaults above; used by tests and tools.
     pub fn for_database(database_url: &str, jwt_secret: &str) -> Settings {
         Settings {

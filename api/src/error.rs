@@ -251,7 +251,7 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
 }
 
 /// Turns serde's message into a field error, naming the field when serde does.
-fn serde_field_error(e: &serde_json::Error) -> FieldError {
+pub fn serde_field_error(e: &serde_json::Error) -> FieldError {
     let text = e.to_string();
     let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
     let field = message

@@ -59,7 +59,7 @@ fn serve(with_demo: bool) -> anyhow::Result<()> {
 }
 
 fn migrate(with_demo: bool) -> anyhow::Result<()> {
-    let settings = Settings::from_env()?;
+    let settings = Settings::database_from_env()?;
     let pool = db::build_pool(&settings);
     migrate_when_reachable(&pool, Duration::from_secs(60))?;
     if with_demo {

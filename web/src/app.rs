@@ -91,14 +91,17 @@ fn Layout() -> Html {
             <p id="app-loading" class="loading" role="status">{ "Loading…" }</p>
         };
     }
+    let user = session.user();
     let render = {
-        let user = session.user();
+        let user = user.clone();
         Callback::from(move |route| switch(route, user.clone()))
     };
     html! {
         <>
             <a class="skip-link" href="#content">{ "Skip to main content" }</a>
-            <Nav />
+            if let Some(user) = user {
+                <Nav {user} />
+            }
             <div id="content" class="content">
                 <div id="banner" class="banner-area">
                     <SessionNotice />

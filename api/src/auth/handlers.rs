@@ -10,6 +10,7 @@ use super::JwtKeys;
 use crate::audit::RequestMeta;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
+use crate::http::Json;
 use crate::validate::Check;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -37,7 +38,7 @@ async fn login(
     policy: web::Data<SessionPolicy>,
     limiter: web::Data<LoginLimiter>,
     meta: RequestMeta,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let mut check = Check::new();
@@ -80,7 +81,7 @@ async fn refresh(
     pool: web::Data<DbPool>,
     keys: web::Data<JwtKeys>,
     policy: web::Data<SessionPolicy>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let token = body.into_inner().refresh_token;
     Check::new()
@@ -105,7 +106,7 @@ async fn refresh(
 async fn logout(
     pool: web::Data<DbPool>,
     meta: RequestMeta,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().refresh_token;
     Check::new()

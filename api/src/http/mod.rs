@@ -2,6 +2,7 @@
 //! unknown routes (404/405 problems, SPA files), and conditional-request helpers.
 
 pub mod fallback;
+pub mod json;
 pub mod middleware;
 
 use std::future::{ready, Ready};
@@ -10,6 +11,7 @@ use actix_web::{dev::Payload, http::header, FromRequest, HttpMessage, HttpReques
 
 use crate::audit::RequestMeta;
 use crate::error::ApiError;
+pub use json::Json;
 pub use middleware::RequestId;
 
 /// The `ETag` of a resource at `version`.

@@ -13,7 +13,7 @@ use crate::audit::RequestMeta;
 use crate::auth::{can, Authorized};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::http::{etag, expected_version};
+use crate::http::{etag, expected_version, Json};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -87,7 +87,7 @@ async fn create_user(
     pool: web::Data<DbPool>,
     user: Authorized<can::ManageUsers>,
     meta: RequestMeta,
-    body: web::Json<CreateUser>,
+    body: Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let created = db::run(&pool, move |conn| {
@@ -151,10 +151,11 @@ async fn update_user(
     meta: RequestMeta,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateUser>,
+    body: Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
-    let version = expected_version(&req, input.version)?;
+    // Checked after the body, so an invalid body is a 422 whatever the version says.
+    let version = expected_version(&req, input.version);
     let id = id.into_inner();
     let updated = db::run(&pool, move |conn| {
         service::update(conn, &user, &meta, id, version, input)
@@ -197,7 +198,7 @@ async fn change_my_password(
     pool: web::Data<DbPool>,
     user: Authorized<can::UseOwnAccount>,
     meta: RequestMeta,
-    body: web::Json<ChangePassword>,
+    body: Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let ChangePassword {
         current_password,

@@ -121,7 +121,7 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> Result<User, ApiError> {
         .and_then(to_dto)
 }
 
-/// Applies a PATCH based on `version`. Admins cannot lock themselves out, and the last active
+/// Applies a PATCH based on `version` (the If-Match or body version, checked after the body). Admins cannot lock themselves out, and the last active
 /// admin cannot be deactivated or demoted. Deactivation and password resets end the account's
 /// sessions.
 pub fn update(
@@ -129,7 +129,7 @@ pub fn update(
     actor: &AuthUser,
     meta: &RequestMeta,
     id: Uuid,
-    version: i32,
+    version: Result<i32, ApiError>,
     input: UpdateUser,
 ) -> Result<User, ApiError> {
     let mut check = Check::new();
@@ -148,6 +148,7 @@ pub fn update(
         }
     }
     check.finish()?;
+    let version = version?;
     let password_hash = match &input.password {
         Some(pw) => Some(password::hash(pw).map_err(ApiError::Internal)?),
         None => None,

@@ -174,3 +174,21 @@ async fn every_response_carries_a_request_id_and_api_responses_are_not_cached() 
         "trace-abc-123"
     );
 }
+
+#[actix_rt::test]
+async fn a_json_array_where_an_object_belongs_is_a_422() {
+    let app = TestApp::spawn().await;
+
+    let reply = app
+        .send_raw(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            "application/json",
+            b"[\"a@b.co\", \"pw\"]".to_vec(),
+        )
+        .await;
+
+    let problem = reply.assert_problem(422, "validation");
+    assert_eq!(problem["errors"][0]["field"], "body");
+}

@@ -1,5 +1,8 @@
 //! The top bar: app name, the areas the signed-in role may use, who is signed in, sign-out.
 
+use std::rc::Rc;
+
+use hms_api_types::users::User;
 use hms_api_types::Permission;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -45,9 +48,15 @@ fn NavLink(props: &NavLinkProps) -> Html {
     }
 }
 
-/// `<nav id="main-nav">`; renders nothing when nobody is signed in.
+#[derive(Properties, PartialEq)]
+pub struct NavProps {
+    /// The signed-in user (the bar is only shown to someone signed in).
+    pub user: Rc<User>,
+}
+
+/// `<nav id="main-nav">` inside the top bar.
 #[component]
-pub fn Nav() -> Html {
+pub fn Nav(props: &NavProps) -> Html {
     let session = use_session();
     let current = use_route::<Route>();
     let signing_out = use_state(|| false);
@@ -62,9 +71,7 @@ pub fn Nav() -> Html {
         })
     };
 
-    let Some(user) = session.user() else {
-        return Html::default();
-    };
+    let user = &props.user;
     html! {
         <header class="topbar">
             <nav id="main-nav" aria-label="Main">
