@@ -125,6 +125,31 @@ impl Cluster {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
+    /// Creates database `name`, copied from `template` when given.
+    pub fn create_database(&self, name: &str, template: Option<&str>) -> io::Result<()> {
+        let mut cmd = pg_command("createdb");
+        cmd.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "postgres",
+        ]);
+        if let Some(t) = template {
+            cmd.args(["-T", t]);
+        }
+        let out = cmd.arg(name).output()?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!(
+                "createdb {name} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )))
+        }
+    }
+
     /// Creates `name` unless it exists. Returns whether it was created.
     pub fn ensure_database(&self, name: &str) -> io::Result<bool> {
         let exists = pg_command("psql")
@@ -206,6 +231,16 @@ impl Drop for Cluster {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// One throwaway cluster for the whole process (a test binary), started on first use and
+/// removed by the watchdog when the process exits.
+pub fn shared() -> &'static Cluster {
+    static SHARED: OnceLock<Cluster> = OnceLock::new();
+    SHARED.get_or_init(|| match Cluster::throwaway() {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start a throwaway PostgreSQL: {e}"),
+    })
 }
 
 /// The folder with PostgreSQL's server binaries: `$PG_BIN`, `pg_config --bindir`, or Debian's

@@ -15,48 +15,37 @@ use hms_api::db::{self, DbPool};
 use hms_api::startup::Application;
 use hms_api_types::auth::TokenResponse;
 use hms_api_types::Role;
-use pg_harness::Cluster;
 use serde_json::Value;
 use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 pub const PASSWORD: &str = "correct horse battery staple";
 
-fn cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
-    CLUSTER.get_or_init(|| Cluster::throwaway().expect("start a throwaway PostgreSQL"))
-}
-
 /// Creates the migrated template once per test binary.
 fn template() -> &'static str {
-    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    static TEMPLATE: OnceLock<&'static str> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        let cluster = cluster();
-        let mut admin = PgConnection::establish(&cluster.url("postgres")).expect("connect");
-        diesel::sql_query("CREATE DATABASE hms_template")
-            .execute(&mut admin)
+        let cluster = pg_harness::shared();
+        cluster
+            .create_database("hms_template", None)
             .expect("create template");
         let mut conn =
             PgConnection::establish(&cluster.url("hms_template")).expect("connect to template");
         db::migrate(&mut conn).expect("migrate template");
-        "hms_template".to_owned()
+        "hms_template"
     })
 }
 
-/// A fresh database cloned from the template; returns its URL.
+/// A fresh, migrated database for one test; returns its URL.
 pub fn fresh_database() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let template = template();
-    let name = format!(
-        "t{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    );
-    let mut admin = PgConnection::establish(&cluster().url("postgres")).expect("connect");
-    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
-        .execute(&mut admin)
+    let name = format!("test_{}", NEXT.fetch_add(1, Ordering::SeqCst));
+    let cluster = pg_harness::shared();
+    cluster
+        .create_database(&name, Some(template))
         .expect("create test database");
-    cluster().url(&name)
+    cluster.url(&name)
 }
 
 /// A password hash computed once, so creating test users is cheap.
