@@ -26,8 +26,10 @@ fn main() -> ExitCode {
         ["migrate"] => migrate(false),
         ["seed-demo"] => migrate(true),
         ["openapi"] => {
-            print!("{}", openapi::document_json());
-            Ok(())
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(openapi::document_json().as_bytes())
+                .map_err(anyhow::Error::from)
         }
         ["--help"] | ["-h"] | ["help"] => {
             eprintln!("{USAGE}");

@@ -9,6 +9,9 @@
 //! - `web`    build the SPA into `web/dist`
 //! - `openapi` regenerate `openapi/openapi.json`; `schema` regenerate `api/src/db/schema.rs`
 
+// A command-line tool: printing is its job.
+#![allow(clippy::print_stdout)]
+
 mod fuzz;
 mod http;
 mod tools;
