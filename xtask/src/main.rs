@@ -369,8 +369,11 @@ fn run_checks(steps: &mut Steps) -> Result<()> {
 /// Runs the Rust tests, streaming their output, and returns (binary, passed) per test binary.
 fn cargo_test() -> Result<Vec<(String, u32)>> {
     use std::io::{BufRead, BufReader};
-    let mut child = cargo()
-        .args(["test", "--workspace", "--no-fail-fast"])
+    // cargo names each test binary on stderr and the binaries report on stdout: read both.
+    let mut child = Command::new("sh")
+        .current_dir(root())
+        .args(["-c", "exec \"$0\" test --workspace --no-fail-fast 2>&1"])
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .env("HMS_STATIC_DIR", root().join("web/dist"))
         .stdout(Stdio::piped())
         .spawn()
@@ -384,7 +387,14 @@ fn cargo_test() -> Result<Vec<(String, u32)>> {
         {
             println!("{line}");
             if let Some(rest) = line.trim().strip_prefix("Running ") {
-                current = rest.split_whitespace().next().unwrap_or(rest).to_owned();
+                // "unittests src/lib.rs (target/debug/deps/hms_api-…)" or "tests/api/main.rs (…)"
+                let crate_dir = rest
+                    .rsplit_once("deps/")
+                    .map(|(_, bin)| bin.split('-').next().unwrap_or(bin))
+                    .unwrap_or_default();
+                let source = rest.trim_start_matches("unittests ");
+                let source = source.split(" (").next().unwrap_or(source);
+                current = format!("{crate_dir} {source}");
             }
             if let Some(rest) = line.strip_prefix("test result: ") {
                 let passed = rest
