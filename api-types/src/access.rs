@@ -90,6 +90,36 @@ pub enum Permission {
     ManageUsers,
     /// Read one's own account and change one's own password.
     UseOwnAccount,
+    /// Search patients and read their demographics.
+    ReadDemographics,
+    /// Register patients and change their demographics.
+    RegisterPatients,
+    /// Deactivate and reactivate patients (records are never deleted).
+    DeactivatePatients,
+    /// Read the clinical record: conditions, vitals, encounters and notes, lab results, the
+    /// summary, and everything below.
+    ReadClinical,
+    /// Read medications and allergies (what dispensing needs).
+    ReadMedications,
+    /// Add to and correct the clinical record.
+    WriteClinical,
+    /// Read a patient's access log ("who viewed this record").
+    ReadAccessLog,
+    /// A patient account: the record-reading permissions above, for its own record only.
+    ReadOwnRecord,
+}
+
+impl Permission {
+    /// The permissions that [`Permission::ReadOwnRecord`] grants on one's own record.
+    pub fn is_record_read(self) -> bool {
+        matches!(
+            self,
+            Permission::ReadDemographics
+                | Permission::ReadClinical
+                | Permission::ReadMedications
+                | Permission::ReadAccessLog
+        )
+    }
 }
 
 use Role::*;
@@ -101,6 +131,17 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         Permission::UseOwnAccount,
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist, Patient],
     ),
+    (
+        Permission::ReadDemographics,
+        &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
+    ),
+    (Permission::RegisterPatients, &[Doctor, Nurse, Receptionist]),
+    (Permission::DeactivatePatients, &[Admin, Receptionist]),
+    (Permission::ReadClinical, &[Doctor, Nurse]),
+    (Permission::ReadMedications, &[Doctor, Nurse, Pharmacist]),
+    (Permission::WriteClinical, &[Doctor, Nurse]),
+    (Permission::ReadAccessLog, &[Admin]),
+    (Permission::ReadOwnRecord, &[Patient]),
 ];
 
 #[cfg(test)]
@@ -122,6 +163,13 @@ mod tests {
             .filter(|r| r.can(Permission::ManageUsers))
             .collect();
         assert_eq!(managers, vec![Admin]);
+    }
+
+    #[test]
+    fn admins_manage_but_do_not_browse_clinical_data() {
+        assert!(Admin.can(Permission::ReadAccessLog));
+        assert!(!Admin.can(Permission::ReadClinical));
+        assert!(!Admin.can(Permission::ReadMedications));
     }
 
     #[test]

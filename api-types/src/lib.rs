@@ -8,7 +8,9 @@ pub mod access;
 pub mod auth;
 pub mod ops;
 pub mod page;
+pub mod patients;
 pub mod problem;
+pub mod records;
 pub mod users;
 
 pub use access::{Permission, Role};

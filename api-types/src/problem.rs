@@ -27,6 +27,10 @@ pub struct Problem {
     /// Per-field messages, present for validation failures.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Existing patients who may be the one being registered; present for
+    /// `/problems/possible-duplicate`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<crate::patients::DuplicateCandidate>,
 }
 
 impl Problem {

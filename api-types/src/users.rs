@@ -24,6 +24,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// For patient accounts: the patient record this account reads.
+    pub patient_id: Option<Uuid>,
 }
 
 /// Body of `POST /api/v1/users`.
@@ -52,6 +54,10 @@ pub struct CreateUser {
     /// At least 12 characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 1024, format = Password))]
     pub password: String,
+    /// Required for `patient` accounts: the patient record the account may read. Not allowed
+    /// for other roles.
+    #[serde(default)]
+    pub patient_id: Option<Uuid>,
 }
 
 /// Body of `PATCH /api/v1/users/{id}`: only the fields present change.

@@ -3,11 +3,12 @@
 //! Rows are written in the same transaction as the change they describe, so a change without
 //! its audit row cannot exist. Never store secrets or clinical content here, only ids.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::schema::audit_events;
+use crate::db::schema::{audit_events, users};
 
 /// Where a request came from, for the audit trail and rate limits.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +47,7 @@ impl<'a> AuditEvent<'a> {
 #[derive(Insertable)]
 #[diesel(table_name = audit_events)]
 struct NewAuditRow<'a> {
+    patient_id: Option<Uuid>,
     actor_id: Option<Uuid>,
     actor_role: Option<&'a str>,
     action: &'a str,
@@ -64,6 +66,7 @@ pub fn record(
 ) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values(NewAuditRow {
+            patient_id: None,
             actor_id: event.actor.map(|a| a.0),
             actor_role: event.actor.map(|a| a.1),
             action: event.action,
@@ -75,4 +78,113 @@ pub fn record(
         })
         .execute(conn)
         .map(|_| ())
+}
+
+/// Appends an event about one patient's record: who (`user`), what (`action` on
+/// `entity_type`, optionally one entry), from where (`meta`).
+pub fn record_for_patient(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    user: &AuthUser,
+    patient_id: Uuid,
+    action: &str,
+    entity_type: &str,
+    entity_id: Option<String>,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values(patient_row(
+            meta,
+            user,
+            patient_id,
+            action,
+            entity_type,
+            entity_id,
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Appends one event per patient in `patient_ids` (a search result): each shows in that
+/// patient's access log.
+pub fn record_patients_seen(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    user: &AuthUser,
+    patient_ids: &[Uuid],
+    action: &str,
+) -> QueryResult<()> {
+    if patient_ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewAuditRow<'_>> = patient_ids
+        .iter()
+        .map(|id| patient_row(meta, user, *id, action, "patient", None))
+        .collect();
+    diesel::insert_into(audit_events::table)
+        .values(rows)
+        .execute(conn)
+        .map(|_| ())
+}
+
+fn patient_row<'a>(
+    meta: &'a RequestMeta,
+    user: &'a AuthUser,
+    patient_id: Uuid,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: Option<String>,
+) -> NewAuditRow<'a> {
+    NewAuditRow {
+        patient_id: Some(patient_id),
+        actor_id: Some(user.id),
+        actor_role: Some(user.role.as_str()),
+        action,
+        entity_type,
+        entity_id,
+        client_addr: meta.client_addr.as_deref(),
+        request_id: meta.request_id.as_deref(),
+        outcome: "success",
+    }
+}
+
+/// One row of a patient's access log, with the actor's display name.
+#[derive(Queryable)]
+pub struct PatientAuditRow {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Events about `patient_id`, newest first, before the event id `before` when given.
+pub fn for_patient(
+    conn: &mut PgConnection,
+    patient_id: Uuid,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<PatientAuditRow>> {
+    let mut query = audit_events::table
+        .left_join(users::table.on(users::id.nullable().eq(audit_events::actor_id)))
+        .filter(audit_events::patient_id.eq(patient_id))
+        .select((
+            audit_events::id,
+            audit_events::occurred_at,
+            users::display_name.nullable(),
+            audit_events::actor_role,
+            audit_events::action,
+            audit_events::entity_type,
+            audit_events::client_addr,
+            audit_events::request_id,
+        ))
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(audit_events::id.lt(before));
+    }
+    query.load(conn)
 }

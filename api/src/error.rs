@@ -36,6 +36,9 @@ pub enum ApiError {
     /// The change conflicts with the current state (duplicate, invalid transition).
     #[error("{0}")]
     Conflict(String),
+    /// A patient being registered looks like one already registered.
+    #[error("a patient with the same birth date and a similar name is already registered; check the candidates, then confirm if this is a different person")]
+    PossibleDuplicate(Vec<hms_api_types::patients::DuplicateCandidate>),
     /// `If-Match` (or `version`) does not match the current version.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -81,6 +84,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::PossibleDuplicate(_) => "possible-duplicate",
             ApiError::PreconditionFailed(_) => "precondition-failed",
             ApiError::PreconditionRequired => "precondition-required",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
@@ -112,6 +116,10 @@ impl ApiError {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
             },
+            candidates: match self {
+                ApiError::PossibleDuplicate(candidates) => candidates.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -125,7 +133,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::PossibleDuplicate(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -254,8 +262,9 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
 pub fn serde_field_error(e: &serde_json::Error) -> FieldError {
     let text = e.to_string();
     let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
-    let field = message
-        .strip_prefix("missing field `")
+    let field = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next())
         .unwrap_or("body");
     FieldError::new(field, message.clone())

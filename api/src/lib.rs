@@ -15,6 +15,8 @@ pub mod http;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod patients;
+pub mod records;
 pub mod routes;
 pub mod startup;
 pub mod users;

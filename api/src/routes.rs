@@ -8,7 +8,13 @@ pub fn mount(cfg: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .service(scope::scope("/auth").configure(crate::auth::configure))
             .service(scope::scope("/me").configure(crate::users::configure_me))
-            .service(scope::scope("/users").configure(crate::users::configure)),
+            .service(scope::scope("/users").configure(crate::users::configure))
+            // One scope: actix does not fall through from one matching scope to another.
+            .service(
+                scope::scope("/patients")
+                    .configure(crate::patients::configure)
+                    .configure(crate::records::configure),
+            ),
     )
     .service(scope::scope("/health").configure(crate::ops::configure));
 }

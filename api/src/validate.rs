@@ -39,6 +39,25 @@ impl Check {
         self
     }
 
+    /// A text that may span lines (clinical notes): `1..=max` characters, not only blanks, and
+    /// no control characters other than line breaks (`\n`, `\r`) and tabs.
+    pub fn multiline(&mut self, field: &str, value: &str, max: usize) -> &mut Self {
+        if value.trim().is_empty() {
+            self.fail(field, "must not be empty");
+        } else if value.chars().count() > max {
+            self.fail(field, format!("must be at most {max} characters"));
+        } else if value
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            self.fail(
+                field,
+                "must not contain control characters other than line breaks and tabs",
+            );
+        }
+        self
+    }
+
     /// An email address: one `@`, something on both sides, a dot in the domain.
     pub fn email(&mut self, field: &str, value: &str) -> &mut Self {
         let before = self.errors.len();
@@ -86,6 +105,24 @@ impl Check {
     }
 }
 
+/// An optional single-line text of at most `max` characters, trimmed. Empty or blank means
+/// none (`None`), but blanks beyond `max` characters are refused like any over-long text, as
+/// the schema's `maxLength` does.
+pub fn optional_text(
+    check: &mut Check,
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Option<String> {
+    let value = value?;
+    let trimmed = value.trim();
+    if trimmed.is_empty() && value.chars().count() <= max {
+        return None;
+    }
+    check.text(field, &value, 1, max);
+    Some(trimmed.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +154,58 @@ mod tests {
             .finish()
             .is_ok());
         assert!(Check::new().email("email", "a@b").finish().is_err());
+    }
+
+    #[test]
+    fn multiline_text_keeps_line_breaks_and_tabs_but_not_other_control_characters() {
+        assert!(Check::new()
+            .multiline("body", "Line one\r\nLine two\n\tindented", 20_000)
+            .finish()
+            .is_ok());
+
+        for bad in ["bell\u{7}", "nul\0", "  \n  ", ""] {
+            assert!(
+                Check::new()
+                    .multiline("body", bad, 20_000)
+                    .finish()
+                    .is_err(),
+                "{bad:?}"
+            );
+        }
+        assert!(Check::new()
+            .multiline("body", &"x".repeat(20_001), 20_000)
+            .finish()
+            .is_err());
+    }
+
+    #[test]
+    fn empty_optional_text_is_none_and_other_text_is_trimmed() {
+        let mut check = Check::new();
+
+        assert_eq!(optional_text(&mut check, "note", None, 10), None);
+        assert_eq!(
+            optional_text(&mut check, "note", Some("  ".into()), 10),
+            None
+        );
+        assert_eq!(
+            optional_text(&mut check, "note", Some(String::new()), 10),
+            None
+        );
+        assert_eq!(
+            optional_text(&mut check, "note", Some(" x ".into()), 10),
+            Some("x".into())
+        );
+        assert!(check.finish().is_ok());
+    }
+
+    #[test]
+    fn optional_text_is_checked_like_any_text_and_blanks_beyond_the_limit_are_refused() {
+        for bad in [" ".repeat(11), "x".repeat(11), "bell\u{7}".into()] {
+            let mut check = Check::new();
+
+            optional_text(&mut check, "note", Some(bad.clone()), 10);
+
+            assert!(check.finish().is_err(), "{bad:?}");
+        }
     }
 }

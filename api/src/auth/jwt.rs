@@ -21,6 +21,9 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: Uuid,
+    /// For patient accounts: the one patient record the account may read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<Uuid>,
 }
 
 /// Signs and verifies access tokens with the server's secret.
@@ -52,8 +55,9 @@ impl JwtKeys {
         self.ttl
     }
 
-    /// Issues a token for `user` with `role`, valid for the configured lifetime.
-    pub fn issue(&self, user: Uuid, role: Role) -> anyhow::Result<String> {
+    /// Issues a token for `user` with `role` (and, for patient accounts, their patient record),
+    /// valid for the configured lifetime.
+    pub fn issue(&self, user: Uuid, role: Role, patient: Option<Uuid>) -> anyhow::Result<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user,
@@ -63,6 +67,7 @@ impl JwtKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             jti: Uuid::new_v4(),
+            pid: patient,
         };
         Ok(encode(
             &Header::new(Algorithm::HS256),
@@ -91,7 +96,7 @@ mod tests {
     #[test]
     fn a_token_verifies_with_the_key_that_issued_it() {
         let id = Uuid::new_v4();
-        let token = keys().issue(id, Role::Nurse).unwrap();
+        let token = keys().issue(id, Role::Nurse, None).unwrap();
 
         let claims = keys().verify(&token).unwrap();
 
@@ -102,7 +107,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_key_is_rejected() {
         let other = JwtKeys::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
-        let token = other.issue(Uuid::new_v4(), Role::Admin).unwrap();
+        let token = other.issue(Uuid::new_v4(), Role::Admin, None).unwrap();
 
         assert!(keys().verify(&token).is_err());
     }
@@ -133,6 +138,7 @@ mod tests {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             jti: Uuid::new_v4(),
+            pid: None,
         };
         let key = EncodingKey::from_secret(SECRET);
         let token = encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();
@@ -142,7 +148,7 @@ mod tests {
 
     #[test]
     fn a_tampered_payload_is_rejected() {
-        let token = keys().issue(Uuid::new_v4(), Role::Patient).unwrap();
+        let token = keys().issue(Uuid::new_v4(), Role::Patient, None).unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let mut payload: serde_json::Value =

@@ -26,6 +26,8 @@ pub use jwt::JwtKeys;
 pub struct AuthUser {
     pub id: Uuid,
     pub role: Role,
+    /// For patient accounts: their own patient record.
+    pub patient_id: Option<Uuid>,
 }
 
 impl AuthUser {
@@ -99,10 +101,21 @@ pub mod can {
         )*};
     }
 
-    requirements!(ManageUsers, UseOwnAccount);
+    requirements!(
+        ManageUsers,
+        UseOwnAccount,
+        ReadDemographics,
+        RegisterPatients,
+        DeactivatePatients,
+        ReadClinical,
+        ReadMedications,
+        WriteClinical,
+        ReadAccessLog,
+    );
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+/// Reads and verifies the bearer token of `req`.
+pub fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys are not configured")))?;
@@ -133,5 +146,6 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     Ok(AuthUser {
         id: claims.sub,
         role: claims.role,
+        patient_id: claims.pid,
     })
 }

@@ -143,7 +143,9 @@ fn open_session(
         },
     )?;
     let user = users::service::to_dto(user)?;
-    let access_token = keys.issue(user.id, user.role).map_err(ApiError::Internal)?;
+    let access_token = keys
+        .issue(user.id, user.role, user.patient_id)
+        .map_err(ApiError::Internal)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer".into(),

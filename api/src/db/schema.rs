@@ -1,6 +1,25 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    allergies (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        substance -> Text,
+        reaction -> Nullable<Text>,
+        severity -> Text,
+        status -> Text,
+        onset_date -> Nullable<Date>,
+        note -> Nullable<Text>,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+        entered_in_error_at -> Nullable<Timestamptz>,
+        entered_in_error_by -> Nullable<Uuid>,
+        entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         occurred_at -> Timestamptz,
@@ -12,6 +31,41 @@ diesel::table! {
         client_addr -> Nullable<Text>,
         request_id -> Nullable<Text>,
         outcome -> Text,
+        patient_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    clinical_notes (id) {
+        id -> Uuid,
+        encounter_id -> Uuid,
+        patient_id -> Uuid,
+        note_type -> Text,
+        body -> Text,
+        author_id -> Uuid,
+        written_at -> Timestamptz,
+        entered_in_error_at -> Nullable<Timestamptz>,
+        entered_in_error_by -> Nullable<Uuid>,
+        entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    conditions (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        icd10_code -> Text,
+        description -> Text,
+        status -> Text,
+        onset_date -> Nullable<Date>,
+        resolved_date -> Nullable<Date>,
+        note -> Nullable<Text>,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+        entered_in_error_at -> Nullable<Timestamptz>,
+        entered_in_error_by -> Nullable<Uuid>,
+        entered_in_error_reason -> Nullable<Text>,
     }
 }
 
@@ -19,6 +73,96 @@ diesel::table! {
     demo_seeds (name) {
         name -> Text,
         loaded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    encounters (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        encounter_type -> Text,
+        started_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        reason -> Text,
+        clinician_id -> Uuid,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+        entered_in_error_at -> Nullable<Timestamptz>,
+        entered_in_error_by -> Nullable<Uuid>,
+        entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    lab_results (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        test_name -> Text,
+        loinc_code -> Nullable<Text>,
+        value_numeric -> Nullable<Float8>,
+        value_text -> Nullable<Text>,
+        unit -> Nullable<Text>,
+        reference_low -> Nullable<Float8>,
+        reference_high -> Nullable<Float8>,
+        flag -> Text,
+        collected_at -> Timestamptz,
+        reported_at -> Timestamptz,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+        entered_in_error_at -> Nullable<Timestamptz>,
+        entered_in_error_by -> Nullable<Uuid>,
+        entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    medications (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        drug -> Text,
+        dose -> Text,
+        route -> Text,
+        frequency -> Text,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        status -> Text,
+        prescriber_id -> Uuid,
+        note -> Nullable<Text>,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+        entered_in_error_at -> Nullable<Timestamptz>,
+        entered_in_error_by -> Nullable<Uuid>,
+        entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> Uuid,
+        mrn -> Text,
+        given_name -> Text,
+        family_name -> Text,
+        birth_date -> Date,
+        sex -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        address_line -> Nullable<Text>,
+        city -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        country -> Nullable<Text>,
+        emergency_contact_name -> Nullable<Text>,
+        emergency_contact_relationship -> Nullable<Text>,
+        emergency_contact_phone -> Nullable<Text>,
+        preferred_language -> Nullable<Text>,
+        active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        search_name -> Text,
+        sort_name -> Text,
     }
 }
 
@@ -47,10 +191,57 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
+        patient_id -> Nullable<Uuid>,
     }
 }
 
-diesel::joinable!(audit_events -> users (actor_id));
-diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::table! {
+    vitals (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        measured_at -> Timestamptz,
+        systolic_mmhg -> Nullable<Int4>,
+        diastolic_mmhg -> Nullable<Int4>,
+        heart_rate_bpm -> Nullable<Int4>,
+        temperature_c -> Nullable<Float8>,
+        spo2_percent -> Nullable<Int4>,
+        respiratory_rate -> Nullable<Int4>,
+        weight_kg -> Nullable<Float8>,
+        height_cm -> Nullable<Float8>,
+        note -> Nullable<Text>,
+        recorded_by -> Uuid,
+        recorded_at -> Timestamptz,
+        version -> Int4,
+        entered_in_error_at -> Nullable<Timestamptz>,
+        entered_in_error_by -> Nullable<Uuid>,
+        entered_in_error_reason -> Nullable<Text>,
+    }
+}
 
-diesel::allow_tables_to_appear_in_same_query!(audit_events, demo_seeds, refresh_tokens, users,);
+diesel::joinable!(allergies -> patients (patient_id));
+diesel::joinable!(audit_events -> patients (patient_id));
+diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(clinical_notes -> encounters (encounter_id));
+diesel::joinable!(clinical_notes -> patients (patient_id));
+diesel::joinable!(conditions -> patients (patient_id));
+diesel::joinable!(encounters -> patients (patient_id));
+diesel::joinable!(lab_results -> patients (patient_id));
+diesel::joinable!(medications -> patients (patient_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(users -> patients (patient_id));
+diesel::joinable!(vitals -> patients (patient_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    allergies,
+    audit_events,
+    clinical_notes,
+    conditions,
+    demo_seeds,
+    encounters,
+    lab_results,
+    medications,
+    patients,
+    refresh_tokens,
+    users,
+    vitals,
+);

@@ -20,18 +20,21 @@ pub fn etag(version: i32) -> String {
 }
 
 /// The version an update is based on: from `If-Match` (an ETag from [`etag`]) or, failing
-/// that, from the body's `version`. Neither is 428; a malformed `If-Match` is 412.
+/// that, from the body's `version`. Neither is 428; a malformed `If-Match` is 400. (A version
+/// that does not match the stored one is the service's 412.)
 pub fn expected_version(req: &HttpRequest, body_version: Option<i32>) -> Result<i32, ApiError> {
-    match req.headers().get(header::IF_MATCH) {
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().map(str::trim).unwrap_or("?"))
+        .filter(|v| !v.is_empty());
+    match if_match {
         Some(value) => value
-            .to_str()
-            .ok()
-            .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-            .and_then(|v| v.parse::<i32>().ok())
-            .ok_or_else(|| {
-                ApiError::PreconditionFailed(
-                    "If-Match must be the ETag you read, e.g. \"3\"".into(),
-                )
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse::<i32>()
+            .map_err(|_| {
+                ApiError::BadRequest("If-Match must be the ETag you read, e.g. \"3\"".into())
             }),
         None => body_version.ok_or(ApiError::PreconditionRequired),
     }
@@ -43,10 +46,17 @@ impl FromRequest for RequestMeta {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(RequestMeta {
+        ready(Ok(RequestMeta::of(req)))
+    }
+}
+
+impl RequestMeta {
+    /// The client address and request id of `req`.
+    pub fn of(req: &HttpRequest) -> RequestMeta {
+        RequestMeta {
             client_addr: req.peer_addr().map(|a| a.ip().to_string()),
             request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
-        }))
+        }
     }
 }
 

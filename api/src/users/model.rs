@@ -19,6 +19,7 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    pub patient_id: Option<Uuid>,
 }
 
 #[derive(Insertable)]
@@ -28,6 +29,7 @@ pub struct NewUserRow<'a> {
     pub display_name: &'a str,
     pub role: &'a str,
     pub password_hash: &'a str,
+    pub patient_id: Option<Uuid>,
 }
 
 /// Columns a PATCH may change; `None` leaves a column as it is.

@@ -29,6 +29,14 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option
         .optional()
 }
 
+pub fn find_by_patient(conn: &mut PgConnection, patient_id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::patient_id.eq(patient_id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Filters of the user list.
 #[derive(Default)]
 pub struct ListFilter {

@@ -33,6 +33,7 @@ pub fn to_dto(row: UserRow) -> Result<User, ApiError> {
         created_at: row.created_at,
         updated_at: row.updated_at,
         last_login_at: row.last_login_at,
+        patient_id: row.patient_id,
     })
 }
 
@@ -60,6 +61,15 @@ pub fn create(
         .email("email", &input.email)
         .text("display_name", &input.display_name, 1, 120)
         .new_password("password", &input.password);
+    match (input.role, input.patient_id) {
+        (Role::Patient, None) => {
+            check.fail("patient_id", "is required for patient accounts");
+        }
+        (role, Some(_)) if role != Role::Patient => {
+            check.fail("patient_id", "is only for patient accounts");
+        }
+        _ => {}
+    }
     check.finish()?;
     let email = normalize_email(&input.email);
     let hash = password::hash(&input.password).map_err(ApiError::Internal)?;
@@ -69,6 +79,15 @@ pub fn create(
                 "an account with this email already exists".into(),
             ));
         }
+        if let Some(patient_id) = input.patient_id {
+            crate::patients::service::require(conn, patient_id)
+                .map_err(|_| ApiError::invalid("patient_id", "is not a registered patient"))?;
+            if repo::find_by_patient(conn, patient_id)?.is_some() {
+                return Err(ApiError::Conflict(
+                    "this patient already has an account".into(),
+                ));
+            }
+        }
         let row = repo::insert(
             conn,
             &NewUserRow {
@@ -76,6 +95,7 @@ pub fn create(
                 display_name: input.display_name.trim(),
                 role: input.role.as_str(),
                 password_hash: &hash,
+                patient_id: input.patient_id,
             },
         )?;
         audit::record(conn, meta, AuditEvent::by(actor, "create", "user", row.id))?;
@@ -147,6 +167,11 @@ pub fn update(
             check.fail("role", "you cannot change your own role");
         }
     }
+    let patient_role_change = |current: &str| {
+        input
+            .role
+            .is_some_and(|r| (r == Role::Patient) != (current == Role::Patient.as_str()))
+    };
     check.finish()?;
     let version = version?;
     let password_hash = match &input.password {
@@ -155,6 +180,12 @@ pub fn update(
     };
     conn.transaction(|conn| {
         let current = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("the user"))?;
+        if patient_role_change(&current.role) {
+            return Err(ApiError::invalid(
+                "role",
+                "patient accounts and staff accounts cannot be turned into each other; create a new account",
+            ));
+        }
         let loses_admin = current.role == "admin"
             && current.active
             && (input.active == Some(false) || input.role.is_some_and(|r| r != Role::Admin));

@@ -2,92 +2,149 @@
 //! not listed here fails `every_secured_operation_is_covered_by_the_walk`.
 
 use hms_api_types::{Permission, Role};
-use serde_json::json;
+use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::helpers::TestApp;
 
-/// (method, concrete path, OpenAPI path, body, permission required)
-fn protected() -> Vec<(
-    &'static str,
-    String,
-    &'static str,
-    serde_json::Value,
-    Permission,
-)> {
-    let some_id = uuid::Uuid::new_v4();
-    vec![
-        (
-            "GET",
-            "/api/v1/users".into(),
-            "/api/v1/users",
-            json!(null),
-            Permission::ManageUsers,
-        ),
-        (
-            "POST",
-            "/api/v1/users".into(),
-            "/api/v1/users",
-            json!({}),
-            Permission::ManageUsers,
-        ),
-        (
-            "GET",
-            format!("/api/v1/users/{some_id}"),
-            "/api/v1/users/{id}",
-            json!(null),
-            Permission::ManageUsers,
-        ),
-        (
+/// One protected operation: method, OpenAPI path, body, the permission it needs, and whether
+/// it is about one patient's record (then a patient account is answered 404, not 403).
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub body: Option<Value>,
+    pub permission: Permission,
+    pub patient_scoped: bool,
+}
+
+const fn ep(method: &'static str, path: &'static str, permission: Permission) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        body: None,
+        permission,
+        patient_scoped: false,
+    }
+}
+
+/// Every protected operation. Paths use `{patient_id}` for a patient's record and `{id}` for
+/// any other id; both are filled in by the walk.
+pub fn protected() -> Vec<Endpoint> {
+    use Permission::*;
+    let with_body = |mut e: Endpoint| {
+        e.body = Some(json!({}));
+        e
+    };
+    let scoped = |mut e: Endpoint| {
+        e.patient_scoped = true;
+        e
+    };
+    let mut all = vec![
+        ep("GET", "/api/v1/users", ManageUsers),
+        with_body(ep("POST", "/api/v1/users", ManageUsers)),
+        ep("GET", "/api/v1/users/{id}", ManageUsers),
+        with_body(ep("PATCH", "/api/v1/users/{id}", ManageUsers)),
+        ep("GET", "/api/v1/me", UseOwnAccount),
+        with_body(ep("POST", "/api/v1/me/password", UseOwnAccount)),
+        ep("GET", "/api/v1/patients", ReadDemographics),
+        with_body(ep("POST", "/api/v1/patients", RegisterPatients)),
+        scoped(ep("GET", "/api/v1/patients/{patient_id}", ReadDemographics)),
+        scoped(with_body(ep(
             "PATCH",
-            format!("/api/v1/users/{some_id}"),
-            "/api/v1/users/{id}",
-            json!({}),
-            Permission::ManageUsers,
-        ),
-        (
-            "GET",
-            "/api/v1/me".into(),
-            "/api/v1/me",
-            json!(null),
-            Permission::UseOwnAccount,
-        ),
-        (
+            "/api/v1/patients/{patient_id}",
+            RegisterPatients,
+        ))),
+        scoped(ep(
             "POST",
-            "/api/v1/me/password".into(),
-            "/api/v1/me/password",
-            json!({}),
-            Permission::UseOwnAccount,
-        ),
-    ]
+            "/api/v1/patients/{patient_id}/deactivate",
+            DeactivatePatients,
+        )),
+        scoped(ep(
+            "POST",
+            "/api/v1/patients/{patient_id}/reactivate",
+            DeactivatePatients,
+        )),
+        scoped(ep(
+            "GET",
+            "/api/v1/patients/{patient_id}/access-log",
+            ReadAccessLog,
+        )),
+    ];
+    all.extend(crate::records::protected());
+    all
+}
+
+/// The path with `{patient_id}` set to `patient` and every other `{…}` to a fresh id.
+fn concrete(path: &str, patient: Uuid) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+        if &rest[open..close] == "{patient_id}" {
+            out.push_str(&patient.to_string());
+        } else {
+            out.push_str(&Uuid::new_v4().to_string());
+        }
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[actix_rt::test]
 async fn every_role_gets_exactly_what_the_role_table_grants() {
     let app = TestApp::spawn().await;
+    let patient = app.create_patient("Walk", "Through");
 
     for role in Role::ALL {
         let token = app.token(role);
-        for (method, path, _, body, permission) in protected() {
-            let reply = if body.is_null() {
-                app.send_raw(method, &path, Some(&token), "application/json", Vec::new())
-                    .await
+        for e in protected() {
+            let path = concrete(e.path, patient);
+            let body = e
+                .body
+                .as_ref()
+                .map(|b| b.to_string().into_bytes())
+                .unwrap_or_default();
+            let reply = app
+                .send_raw(e.method, &path, Some(&token), "application/json", body)
+                .await;
+            let who = format!("{role} {} {}", e.method, e.path);
+            if role.can(e.permission) {
+                assert!(
+                    ![401, 403].contains(&reply.status),
+                    "{who} must be allowed, got {}",
+                    reply.status
+                );
+            } else if role == Role::Patient && e.patient_scoped {
+                reply.assert_problem(404, "not-found");
             } else {
-                app.send_raw(
-                    method,
-                    &path,
-                    Some(&token),
-                    "application/json",
-                    body.to_string().into_bytes(),
-                )
-                .await
-            };
-            if role.can(permission) {
-                assert_ne!(reply.status, 403, "{role} must be allowed {method} {path}");
-                assert_ne!(reply.status, 401, "{role} token must be accepted");
-            } else {
+                assert_eq!(reply.status, 403, "{who} must be forbidden");
                 reply.assert_problem(403, "forbidden");
             }
         }
+    }
+}
+
+#[actix_rt::test]
+async fn a_patient_account_reads_its_own_record_but_no_one_elses() {
+    let app = TestApp::spawn().await;
+    let own = app.create_patient("Own", "Record");
+    let other = app.create_patient("Someone", "Else");
+    let token = app.patient_token(own);
+
+    for e in protected()
+        .into_iter()
+        .filter(|e| e.patient_scoped && e.method == "GET" && e.permission.is_record_read())
+    {
+        if e.path.matches('{').count() > 1 {
+            continue; // entry-level reads are covered with real entries in records.rs
+        }
+        let mine = app.get(&concrete(e.path, own), Some(&token)).await;
+        let theirs = app.get(&concrete(e.path, other), Some(&token)).await;
+
+        assert_eq!(mine.status, 200, "own {}", e.path);
+        theirs.assert_problem(404, "not-found");
     }
 }
 
@@ -96,7 +153,7 @@ async fn every_secured_operation_is_covered_by_the_walk() {
     let doc = hms_api::openapi::document();
     let walked: Vec<(String, String)> = protected()
         .into_iter()
-        .map(|(m, _, p, _, _)| (m.to_owned(), p.to_owned()))
+        .map(|e| (e.method.to_owned(), e.path.to_owned()))
         .collect();
 
     for (path, item) in &doc.paths.paths {
@@ -110,8 +167,9 @@ async fn every_secured_operation_is_covered_by_the_walk() {
         for (method, op) in ops {
             let Some(op) = op else { continue };
             if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                let normalized = path.replace("{user_id}", "{id}");
                 assert!(
-                    walked.contains(&(method.to_owned(), path.clone())),
+                    walked.contains(&(method.to_owned(), normalized.clone())),
                     "{method} {path} is secured but not in the role walk"
                 );
             }

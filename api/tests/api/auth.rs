@@ -164,7 +164,7 @@ async fn expired_tampered_unsigned_and_foreign_tokens_get_401() {
     let app = TestApp::spawn().await;
     let (id, _) = app.create_user(Role::Admin);
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let good = app.keys.issue(id, Role::Nurse).unwrap();
+    let good = app.keys.issue(id, Role::Nurse, None).unwrap();
     let parts: Vec<&str> = good.split('.').collect();
     let mut claims: serde_json::Value =
         serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
@@ -184,7 +184,7 @@ async fn expired_tampered_unsigned_and_foreign_tokens_get_401() {
         b"some-other-secret-some-other-secret",
         Duration::from_secs(600),
     )
-    .issue(id, Role::Admin)
+    .issue(id, Role::Admin, None)
     .unwrap();
     let expired = {
         let now = chrono::Utc::now().timestamp();
@@ -196,6 +196,7 @@ async fn expired_tampered_unsigned_and_foreign_tokens_get_401() {
             iss: "hms".into(),
             aud: "hms-api".into(),
             jti: uuid::Uuid::new_v4(),
+            pid: None,
         };
         let key = jsonwebtoken::EncodingKey::from_secret(crate::helpers::JWT_SECRET.as_bytes());
         jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()

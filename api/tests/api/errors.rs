@@ -129,7 +129,10 @@ async fn control_characters_are_a_422_not_a_database_error() {
 #[actix_rt::test]
 async fn without_a_database_requests_get_503_with_retry_after_and_liveness_holds() {
     let app = TestApp::spawn_without_database().await;
-    let token = app.keys.issue(uuid::Uuid::new_v4(), Role::Admin).unwrap();
+    let token = app
+        .keys
+        .issue(uuid::Uuid::new_v4(), Role::Admin, None)
+        .unwrap();
 
     let read = app.get("/api/v1/users", Some(&token)).await;
     let login = app

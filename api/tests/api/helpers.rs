@@ -163,10 +163,45 @@ impl TestApp {
         (id, email)
     }
 
-    /// A valid access token for a new user with `role` (no sign-in round trip).
+    /// A valid access token for a new user with `role` (no sign-in round trip). A patient
+    /// account gets a new patient record of its own.
     pub fn token(&self, role: Role) -> String {
+        if role == Role::Patient {
+            let patient = self.create_patient("Test", "Patient");
+            return self.patient_token(patient);
+        }
         let (id, _) = self.create_user(role);
-        self.keys.issue(id, role).expect("issue token")
+        self.keys.issue(id, role, None).expect("issue token")
+    }
+
+    /// Inserts a patient directly; returns its id.
+    pub fn create_patient(&self, given: &str, family: &str) -> Uuid {
+        use hms_api::db::schema::patients;
+        let mut conn = self.pool.get().expect("db");
+        diesel::insert_into(patients::table)
+            .values((
+                patients::given_name.eq(given),
+                patients::family_name.eq(family),
+                patients::birth_date.eq(chrono::NaiveDate::from_ymd_opt(1980, 5, 17).unwrap()),
+                patients::sex.eq("female"),
+            ))
+            .returning(patients::id)
+            .get_result(&mut conn)
+            .expect("insert patient")
+    }
+
+    /// A patient account linked to `patient`; returns its access token.
+    pub fn patient_token(&self, patient: Uuid) -> String {
+        use hms_api::db::schema::users;
+        let (id, _) = self.create_user(Role::Patient);
+        let mut conn = self.pool.get().expect("db");
+        diesel::update(users::table.find(id))
+            .set(users::patient_id.eq(patient))
+            .execute(&mut conn)
+            .expect("link patient");
+        self.keys
+            .issue(id, Role::Patient, Some(patient))
+            .expect("issue token")
     }
 
     /// Signs in through the API.

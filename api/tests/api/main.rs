@@ -8,4 +8,6 @@ mod access;
 mod auth;
 mod errors;
 mod ops;
+mod patients;
+mod records;
 mod users;

@@ -215,7 +215,7 @@ async fn the_last_active_admin_cannot_be_deactivated_or_demoted() {
     let app = TestApp::spawn().await;
     let (only_admin, _) = app.create_user(Role::Admin);
     let (other_admin, _) = app.create_user(Role::Admin);
-    let token = app.keys.issue(other_admin, Role::Admin).unwrap();
+    let token = app.keys.issue(other_admin, Role::Admin, None).unwrap();
     let first = app
         .patch(
             &format!("/api/v1/users/{only_admin}"),
@@ -250,7 +250,7 @@ async fn the_last_active_admin_cannot_be_deactivated_or_demoted() {
         )
         .await;
     assert_eq!(promote.status, 200);
-    let third_token = app.keys.issue(third, Role::Admin).unwrap();
+    let third_token = app.keys.issue(third, Role::Admin, None).unwrap();
     app.patch(
         &format!("/api/v1/users/{other_admin}"),
         &third_token,

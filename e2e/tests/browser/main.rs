@@ -1,7 +1,11 @@
 //! The SPA in headless Chromium against the real API and a real database with the demo data.
 //!
 //! Needs the built SPA (`cargo xtask web`; `cargo xtask test` builds it first) and Debian's
-//! `chromium` and `chromium-driver` (`cargo xtask setup` installs them).
+//! `chromium` and `chromium-driver` (`cargo xtask setup` installs them). One binary: the
+//! harness is here, the tests are in the modules.
+
+mod auth;
+mod patients;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -12,11 +16,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hms_api::config::Settings;
 use hms_api::db;
-use hms_api::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use hms_api::startup::Application;
-use hms_api_types::Role;
 
-const WAIT: Duration = Duration::from_secs(20);
+pub const WAIT: Duration = Duration::from_secs(20);
 
 fn spa_dir() -> PathBuf {
     let dir = std::env::var_os("HMS_STATIC_DIR")
@@ -30,8 +32,14 @@ fn spa_dir() -> PathBuf {
     dir
 }
 
-/// Starts the API with the demo data on a fresh database; returns its base URL.
-fn start_api() -> String {
+/// A running API with the demo data.
+pub struct TestApi {
+    pub base: String,
+    pub pool: db::DbPool,
+}
+
+/// Starts the API with the demo data on a fresh database.
+pub fn start_api() -> TestApi {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let cluster = pg_harness::shared();
     let name = format!("e2e_{}", NEXT.fetch_add(1, Ordering::SeqCst));
@@ -48,21 +56,21 @@ fn start_api() -> String {
         hms_api::demo::seed(&mut conn).expect("seed demo data");
     }
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let app = Application::build_with(settings, pool, listener).expect("build app");
+    let app = Application::build_with(settings, pool.clone(), listener).expect("build app");
     let base = format!("http://127.0.0.1:{}", app.port());
     actix_rt::spawn(app.run_until_stopped());
-    base
+    TestApi { base, pool }
 }
 
 /// A ChromeDriver process and a headless Chromium session, closed on drop.
-struct Browser {
-    client: Client,
+pub struct Browser {
+    pub client: Client,
     driver: Child,
     profile: PathBuf,
 }
 
 impl Browser {
-    async fn open() -> Browser {
+    pub async fn open() -> Browser {
         let port = pg_harness::free_port().expect("port");
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -99,7 +107,7 @@ impl Browser {
         }
     }
 
-    async fn text_of(&self, css: &str) -> String {
+    pub async fn text_of(&self, css: &str) -> String {
         let element = self
             .client
             .wait()
@@ -111,7 +119,7 @@ impl Browser {
     }
 
     /// Waits until `css` shows text containing `expected`.
-    async fn wait_for_text(&self, css: &str, expected: &str) -> String {
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> String {
         let deadline = Instant::now() + WAIT;
         loop {
             let text = self.text_of(css).await;
@@ -126,7 +134,7 @@ impl Browser {
         }
     }
 
-    async fn fill(&self, css: &str, value: &str) {
+    pub async fn fill(&self, css: &str, value: &str) {
         let field = self
             .client
             .wait()
@@ -138,7 +146,36 @@ impl Browser {
         field.send_keys(value).await.expect("type");
     }
 
-    async fn click(&self, css: &str) {
+    /// Sets a form control's value the way typing would (for date inputs and selects, whose
+    /// keyboard entry depends on the browser's locale), firing `input` and `change`.
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
+        self.client
+            .execute(
+                "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
+                 el.dispatchEvent(new Event('input', {bubbles: true})); \
+                 el.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![css.into(), value.into()],
+            )
+            .await
+            .expect("set value");
+    }
+
+    /// Waits until no element matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + WAIT;
+        while self.client.find(Locator::Css(css)).await.is_ok() {
+            assert!(Instant::now() < deadline, "{css} is still there");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
         self.client
             .wait()
             .at_most(WAIT)
@@ -150,7 +187,7 @@ impl Browser {
             .expect("click");
     }
 
-    async fn sign_in(&self, base: &str, email: &str, password: &str) {
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
         self.client
             .goto(&format!("{base}/login"))
             .await
@@ -160,7 +197,7 @@ impl Browser {
         self.click("#login-submit").await;
     }
 
-    async fn close(self) {
+    pub async fn close(self) {
         let Browser {
             client,
             mut driver,
@@ -171,93 +208,4 @@ impl Browser {
         let _ = driver.wait();
         let _ = std::fs::remove_dir_all(profile);
     }
-}
-
-fn home_title(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "Administration",
-        Role::Doctor => "Clinical workspace",
-        Role::Nurse => "Nursing workspace",
-        Role::Receptionist => "Front desk",
-        Role::Pharmacist => "Pharmacy and stock",
-        Role::Patient => "My health",
-    }
-}
-
-#[actix_rt::test]
-async fn every_demo_role_signs_in_sees_its_own_home_and_signs_out() {
-    let base = start_api();
-    let browser = Browser::open().await;
-
-    for (role, email, name) in DEMO_ACCOUNTS {
-        browser.sign_in(&base, email, DEMO_PASSWORD).await;
-
-        browser.wait_for_text("#home-title", home_title(role)).await;
-        let home = browser
-            .client
-            .find(Locator::Css("main#home"))
-            .await
-            .expect("home");
-        assert_eq!(
-            home.attr("data-role").await.unwrap().as_deref(),
-            Some(role.as_str())
-        );
-        browser.wait_for_text("#main-nav", name).await;
-        let nav = browser.text_of("#main-nav").await;
-        assert_eq!(nav.contains("Users"), role == Role::Admin, "{role}: {nav}");
-
-        browser.click("#logout").await;
-        browser.text_of("#login-form").await;
-    }
-    browser.close().await;
-}
-
-#[actix_rt::test]
-async fn a_wrong_password_shows_the_servers_message_and_stays_on_the_login_page() {
-    let base = start_api();
-    let browser = Browser::open().await;
-
-    browser
-        .sign_in(&base, "nurse@demo.hms", "not the password")
-        .await;
-
-    let message = browser
-        .wait_for_text("#login-error", "the email or password is incorrect")
-        .await;
-    assert!(!message.is_empty());
-    assert!(browser
-        .client
-        .find(Locator::Css("#home-title"))
-        .await
-        .is_err());
-    browser.close().await;
-}
-
-#[actix_rt::test]
-async fn a_session_survives_a_page_reload_through_the_refresh_token() {
-    let base = start_api();
-    let browser = Browser::open().await;
-    browser
-        .sign_in(&base, "doctor@demo.hms", DEMO_PASSWORD)
-        .await;
-    browser
-        .wait_for_text("#home-title", "Clinical workspace")
-        .await;
-
-    browser
-        .client
-        .goto(&format!("{base}/account"))
-        .await
-        .expect("reload");
-
-    browser.wait_for_text("#main-nav", "Dr Samuel Osei").await;
-    browser.click("#logout").await;
-    browser.text_of("#login-form").await;
-    browser
-        .client
-        .goto(&format!("{base}/"))
-        .await
-        .expect("reload");
-    browser.text_of("#login-form").await;
-    browser.close().await;
 }

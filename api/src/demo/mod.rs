@@ -1,4 +1,5 @@
-//! Demo data for `hms serve --demo` and `hms seed-demo`: one account per role, loaded once.
+//! Demo data for `hms serve --demo` and `hms seed-demo`: one account per role and a few hundred
+//! patients with plausible records, each dataset loaded once.
 //! Each dataset is recorded in `demo_seeds`, so restarting never duplicates or resets it.
 
 use diesel::prelude::*;
@@ -6,6 +7,8 @@ use hms_api_types::Role;
 
 use crate::auth::password;
 use crate::db::schema::{demo_seeds, users};
+
+mod patients;
 
 /// The password of every demo account. Demo data is for trying HMS out, never for production.
 pub const DEMO_PASSWORD: &str = "hms-demo-password";
@@ -25,6 +28,9 @@ pub fn seed(conn: &mut PgConnection) -> anyhow::Result<Vec<&'static str>> {
     let mut loaded = Vec::new();
     if load_once(conn, "accounts", seed_accounts)? {
         loaded.push("accounts");
+    }
+    if load_once(conn, "patients", patients::seed)? {
+        loaded.push("patients");
     }
     Ok(loaded)
 }

@@ -1,0 +1,18 @@
+DROP TRIGGER audit_events_no_update_or_delete ON audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP INDEX audit_events_patient_idx;
+ALTER TABLE audit_events DROP COLUMN patient_id;
+DROP TABLE lab_results;
+DROP TABLE clinical_notes;
+DROP TABLE encounters;
+DROP TABLE vitals;
+DROP TABLE medications;
+DROP TABLE conditions;
+DROP TABLE allergies;
+ALTER TABLE users DROP CONSTRAINT users_patient_link_check;
+ALTER TABLE users DROP COLUMN patient_id;
+DROP TABLE patients;
+DROP SEQUENCE patient_mrn_seq;
+DROP FUNCTION hms_fold(text);
+DROP EXTENSION IF EXISTS unaccent;
+DROP EXTENSION IF EXISTS pg_trgm;
