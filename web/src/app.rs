@@ -4,14 +4,18 @@ use std::rc::Rc;
 
 use hms_api_types::users::User;
 use hms_api_types::Permission;
+use uuid::Uuid;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::nav::Nav;
 use crate::pages::account::AccountPage;
+use crate::pages::chart::{ChartPage, ChartTab};
 use crate::pages::home::HomePage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::{Forbidden, NotFound};
+use crate::pages::patients::PatientsPage;
+use crate::pages::register::RegisterPage;
 use crate::pages::users::UsersPage;
 use crate::session::{use_session, Phase, SessionProvider};
 
@@ -26,6 +30,20 @@ pub enum Route {
     Users,
     #[at("/account")]
     Account,
+    #[at("/patients")]
+    Patients,
+    #[at("/patients/new")]
+    RegisterPatient,
+    /// A patient's chart, on its default tab.
+    #[at("/patients/:id")]
+    Chart { id: Uuid },
+    #[at("/patients/:id/:tab")]
+    ChartTab { id: Uuid, tab: ChartTab },
+    /// A patient account's own record.
+    #[at("/my-record")]
+    MyRecord,
+    #[at("/my-record/:tab")]
+    MyRecordTab { tab: ChartTab },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -60,7 +78,40 @@ fn switch(route: Route, user: Option<Rc<User>>) -> Html {
         }
         (Route::Users, Some(_)) => html! { <Forbidden /> },
         (Route::Account, Some(user)) => html! { <AccountPage {user} /> },
+        (Route::Patients, Some(user)) if user.role.can(Permission::ReadDemographics) => {
+            html! { <PatientsPage {user} /> }
+        }
+        (Route::RegisterPatient, Some(user)) if user.role.can(Permission::RegisterPatients) => {
+            html! { <RegisterPage /> }
+        }
+        (Route::Patients | Route::RegisterPatient, Some(_)) => html! { <Forbidden /> },
+        (Route::Chart { id }, Some(user)) => chart(user, id, None),
+        (Route::ChartTab { id, tab }, Some(user)) => chart(user, id, Some(tab)),
+        (Route::MyRecord, Some(user)) => my_record(user, None),
+        (Route::MyRecordTab { tab }, Some(user)) => my_record(user, Some(tab)),
         (Route::NotFound, Some(_)) => html! { <NotFound /> },
+    }
+}
+
+/// A patient's chart for staff; a patient account opening its own record goes to `/my-record`.
+fn chart(user: Rc<User>, id: Uuid, tab: Option<ChartTab>) -> Html {
+    if user.patient_id == Some(id) {
+        let to = tab.map_or(Route::MyRecord, |tab| Route::MyRecordTab { tab });
+        return html! { <GoTo {to} /> };
+    }
+    if !user.role.can(Permission::ReadDemographics) {
+        return html! { <Forbidden /> };
+    }
+    html! { <ChartPage key={id.to_string()} patient_id={id} {tab} {user} /> }
+}
+
+/// The signed-in patient's own record, read-only.
+fn my_record(user: Rc<User>, tab: Option<ChartTab>) -> Html {
+    match user.patient_id {
+        Some(id) if user.role.can(Permission::ReadOwnRecord) => {
+            html! { <ChartPage key={id.to_string()} patient_id={id} {tab} {user} own=true /> }
+        }
+        _ => html! { <Forbidden /> },
     }
 }
 

@@ -73,3 +73,25 @@ impl<F: Clone + Default + 'static> Reducible for Form<F> {
 pub fn use_form<F: Clone + Default + 'static>() -> UseReducerHandle<Form<F>> {
     use_reducer(Form::<F>::default)
 }
+
+/// A form reducer starting from `init()` (e.g. an edit form filled from what is on record).
+#[hook]
+pub fn use_form_with<F, I>(init: I) -> UseReducerHandle<Form<F>>
+where
+    F: Clone + Default + 'static,
+    I: FnOnce() -> F,
+{
+    use_reducer(move || Form {
+        values: init(),
+        ..Form::default()
+    })
+}
+
+/// A callback for one text control: stores the typed value with `set`.
+pub fn setter<F: Clone + Default + 'static>(
+    form: &UseReducerHandle<Form<F>>,
+    set: fn(&mut F, String),
+) -> Callback<String> {
+    let form = form.dispatcher();
+    Callback::from(move |v: String| form.dispatch(FormAction::edit(move |f: &mut F| set(f, v))))
+}

@@ -3,6 +3,7 @@
 mod api;
 mod app;
 mod components;
+mod display;
 mod form;
 mod pages;
 mod session;

@@ -6,6 +6,8 @@
 //! the router sends the person to the login page.
 
 pub mod auth;
+pub mod patients;
+pub mod records;
 pub mod users;
 
 use std::cell::RefCell;
@@ -13,6 +15,7 @@ use std::rc::Rc;
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use hms_api_types::auth::{RefreshRequest, TokenResponse};
+use hms_api_types::patients::DuplicateCandidate;
 use hms_api_types::users::User;
 use hms_api_types::{FieldError, Problem};
 use serde::de::DeserializeOwned;
@@ -65,6 +68,22 @@ impl ApiError {
         }
     }
 
+    /// The problem's `type`, e.g. `/problems/possible-duplicate` (`None` for network errors).
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            ApiError::Network => None,
+            ApiError::Problem(problem) => Some(problem.kind.as_str()),
+        }
+    }
+
+    /// The existing patients a registration may duplicate (empty for any other error).
+    pub fn candidates(&self) -> &[DuplicateCandidate] {
+        match self {
+            ApiError::Network => &[],
+            ApiError::Problem(problem) => &problem.candidates,
+        }
+    }
+
     /// A validation problem found before sending anything.
     pub fn invalid(field: &str, message: &str) -> Self {
         ApiError::Problem(Problem {
@@ -73,6 +92,7 @@ impl ApiError {
             status: 422,
             detail: Some("Check the highlighted fields.".to_owned()),
             errors: vec![FieldError::new(field, message)],
+            candidates: Vec::new(),
         })
     }
 
@@ -95,6 +115,7 @@ impl ApiError {
             status,
             detail,
             errors: Vec::new(),
+            candidates: Vec::new(),
         })
     }
 }
@@ -318,6 +339,14 @@ impl Api {
 
     async fn fetch_json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
         read_json(self.send(call).await?).await
+    }
+
+    /// Like [`Api::fetch_json`], but a 2xx answer without a readable `T` body is `None`.
+    async fn fetch_optional<T: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+    ) -> Result<Option<T>, ApiError> {
+        Ok(self.send(call).await?.json::<T>().await.ok())
     }
 
     async fn fetch_empty(&self, call: Call<'_>) -> Result<(), ApiError> {

@@ -1,5 +1,6 @@
 //! Reusable pieces of the layout and of forms.
 
+pub mod app_link;
 pub mod field;
 pub mod nav;
 pub mod problem_alert;

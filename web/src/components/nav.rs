@@ -84,6 +84,20 @@ pub fn Nav(props: &NavProps) -> Html {
                             { "Home" }
                         </NavLink>
                     </li>
+                    if user.role.can(Permission::ReadDemographics) {
+                        <li>
+                            <NavLink id="nav-patients" to={Route::Patients} current={current.clone()}>
+                                { "Patients" }
+                            </NavLink>
+                        </li>
+                    }
+                    if user.role.can(Permission::ReadOwnRecord) && user.patient_id.is_some() {
+                        <li>
+                            <NavLink id="nav-my-record" to={Route::MyRecord} current={current.clone()}>
+                                { "My record" }
+                            </NavLink>
+                        </li>
+                    }
                     if user.role.can(Permission::ManageUsers) {
                         <li>
                             <NavLink id="nav-users" to={Route::Users} current={current.clone()}>

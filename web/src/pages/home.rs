@@ -38,6 +38,24 @@ pub fn HomePage(props: &HomePageProps) -> Html {
                 { format!("Signed in as {} ({})", user.display_name, role.label()) }
             </p>
             <ul class="cards" aria-label="Areas">
+                if role.can(Permission::ReadDemographics) {
+                    <li class="card" id="card-patients">
+                        <h2><Link<Route> to={Route::Patients}>{ "Patients" }</Link<Route>></h2>
+                        <p>
+                            { if role.can(Permission::RegisterPatients) {
+                                "Find patients by name or MRN, register new patients and open their charts."
+                            } else {
+                                "Find patients by name or MRN and open their charts."
+                            } }
+                        </p>
+                    </li>
+                }
+                if role.can(Permission::ReadOwnRecord) && user.patient_id.is_some() {
+                    <li class="card" id="card-my-record">
+                        <h2><Link<Route> to={Route::MyRecord}>{ "My record" }</Link<Route>></h2>
+                        <p>{ "Your allergies, conditions, medications, vital signs, visits and lab results, and who viewed your record." }</p>
+                    </li>
+                }
                 if role.can(Permission::ManageUsers) {
                     <li class="card" id="card-users">
                         <h2><Link<Route> to={Route::Users}>{ "Users" }</Link<Route>></h2>

@@ -1,7 +1,11 @@
-//! One module per routed page.
+//! One module per routed page (and the forms they share).
 
 pub mod account;
+pub mod chart;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod patient_form;
+pub mod patients;
+pub mod register;
 pub mod users;

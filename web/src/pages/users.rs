@@ -119,6 +119,8 @@ struct NewUser {
     display_name: String,
     role: String,
     password: String,
+    /// For patient accounts: the id of the patient record the account reads.
+    patient_id: String,
 }
 
 fn role_options(first: (&'static str, &'static str)) -> Vec<(AttrValue, AttrValue)> {
@@ -427,11 +429,26 @@ fn NewUserForm(props: &NewUserFormProps) -> Html {
                 )));
                 return;
             };
+            let patient_id = if role == Role::Patient {
+                match Uuid::parse_str(values.patient_id.trim()) {
+                    Ok(id) => Some(id),
+                    Err(_) => {
+                        form.dispatch(FormAction::Failed(ApiError::invalid(
+                            "patient_id",
+                            "Enter the patient's id, as in the address of their chart.",
+                        )));
+                        return;
+                    }
+                }
+            } else {
+                None
+            };
             let request = CreateUser {
                 email: values.email.trim().to_owned(),
                 display_name: values.display_name.trim().to_owned(),
                 role,
                 password: values.password.clone(),
+                patient_id,
             };
             form.dispatch(FormAction::Submit);
             let form = form.dispatcher();
@@ -491,6 +508,18 @@ fn NewUserForm(props: &NewUserFormProps) -> Html {
                     onchange={edit(|n, v| n.role = v)}
                     error={form.field_error("role")}
                 />
+                if form.values.role == Role::Patient.as_str() {
+                    <Field
+                        id="new-user-patient-id"
+                        label="Patient id"
+                        autocomplete="off"
+                        hint="The record this account may read: the id in the address of the patient's chart."
+                        value={form.values.patient_id.clone()}
+                        oninput={edit(|n, v| n.patient_id = v)}
+                        error={form.field_error("patient_id")}
+                        required=true
+                    />
+                }
                 <Field
                     id="new-user-password"
                     label="Initial password"
