@@ -107,6 +107,20 @@ pub enum Permission {
     ReadAccessLog,
     /// A patient account: the record-reading permissions above, for its own record only.
     ReadOwnRecord,
+    /// See departments, practitioners, their working hours and free slots.
+    ViewDirectory,
+    /// Manage departments, practitioners, working hours and leave.
+    ManageSchedules,
+    /// See and browse everyone's appointments.
+    ViewAppointments,
+    /// Book, reschedule and cancel appointments for any patient.
+    BookAppointments,
+    /// Move appointments through check-in, in progress, completed and no-show.
+    UpdateAppointmentStatus,
+    /// Undo a wrong status change, with a reason.
+    RevertAppointmentStatus,
+    /// A patient account: see, book and cancel its own appointments (within the rules).
+    BookOwnAppointments,
 }
 
 impl Permission {
@@ -142,6 +156,19 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     (Permission::WriteClinical, &[Doctor, Nurse]),
     (Permission::ReadAccessLog, &[Admin]),
     (Permission::ReadOwnRecord, &[Patient]),
+    (
+        Permission::ViewDirectory,
+        &[Admin, Doctor, Nurse, Receptionist, Pharmacist, Patient],
+    ),
+    (Permission::ManageSchedules, &[Admin]),
+    (Permission::ViewAppointments, &[Doctor, Nurse, Receptionist]),
+    (Permission::BookAppointments, &[Receptionist]),
+    (
+        Permission::UpdateAppointmentStatus,
+        &[Doctor, Nurse, Receptionist],
+    ),
+    (Permission::RevertAppointmentStatus, &[Doctor, Receptionist]),
+    (Permission::BookOwnAppointments, &[Patient]),
 ];
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! framework types, so the crate builds for `wasm32-unknown-unknown`.
 
 pub mod access;
+pub mod appointments;
 pub mod auth;
 pub mod ops;
 pub mod page;

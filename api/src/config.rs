@@ -33,6 +33,12 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `HMS_WORKERS`: HTTP worker threads. Default: one per CPU.
     pub workers: usize,
+    /// `HMS_TIMEZONE`: the hospital's IANA time zone; working hours and days are local to it.
+    /// Default `UTC`.
+    pub time_zone: String,
+    /// `HMS_CANCEL_CUTOFF_MINUTES`: how long before the start a patient may still cancel their
+    /// own appointment online. Default 120.
+    pub patient_cancel_cutoff_minutes: i64,
 }
 
 /// A missing or invalid environment variable, named in the message.
@@ -70,6 +76,8 @@ impl Settings {
                 "HMS_WORKERS",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )?,
+            time_zone: optional("HMS_TIMEZONE").unwrap_or_else(|| "UTC".into()),
+            patient_cancel_cutoff_minutes: parsed("HMS_CANCEL_CUTOFF_MINUTES", 120)?,
         })
     }
 
@@ -95,6 +103,8 @@ impl Settings {
             login_max_per_address: 30,
             max_body_bytes: 65_536,
             workers: 1,
+            time_zone: "UTC".into(),
+            patient_cancel_cutoff_minutes: 120,
         }
     }
 }

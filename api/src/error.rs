@@ -195,6 +195,9 @@ impl From<DieselError> for ApiError {
                         "this value is not allowed",
                     )])
                 }
+                DatabaseErrorKind::ExclusionViolation => {
+                    ApiError::Conflict("this overlaps an existing booking".into())
+                }
                 DatabaseErrorKind::SerializationFailure => ApiError::Conflict(
                     "the record was changed at the same time by someone else; try again".into(),
                 ),

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;

@@ -87,6 +87,39 @@ impl<R: Requirement> FromRequest for Authorized<R> {
     }
 }
 
+/// The signed-in caller, whose role holds `A` or `B` (e.g. staff booking for anyone, or a
+/// patient booking for themself). The service then checks which one applies.
+pub struct AuthorizedEither<A: Requirement, B: Requirement> {
+    user: AuthUser,
+    _requirements: PhantomData<fn() -> (A, B)>,
+}
+
+impl<A: Requirement, B: Requirement> Deref for AuthorizedEither<A, B> {
+    type Target = AuthUser;
+
+    fn deref(&self) -> &AuthUser {
+        &self.user
+    }
+}
+
+impl<A: Requirement, B: Requirement> FromRequest for AuthorizedEither<A, B> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|user| {
+            if user.role.can(A::PERMISSION) || user.role.can(B::PERMISSION) {
+                Ok(AuthorizedEither {
+                    user,
+                    _requirements: PhantomData,
+                })
+            } else {
+                Err(ApiError::Forbidden)
+            }
+        }))
+    }
+}
+
 /// One marker type per [`Permission`], for [`Authorized`].
 pub mod can {
     use super::{Permission, Requirement};
@@ -111,6 +144,13 @@ pub mod can {
         ReadMedications,
         WriteClinical,
         ReadAccessLog,
+        ViewDirectory,
+        ManageSchedules,
+        ViewAppointments,
+        BookAppointments,
+        UpdateAppointmentStatus,
+        RevertAppointmentStatus,
+        BookOwnAppointments,
     );
 }
 

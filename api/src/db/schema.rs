@@ -20,6 +20,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    appointment_status_changes (id) {
+        id -> Int8,
+        appointment_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        changed_by -> Uuid,
+        changed_at -> Timestamptz,
+        reason -> Nullable<Text>,
+        is_revert -> Bool,
+    }
+}
+
+diesel::table! {
+    appointments (id) {
+        id -> Uuid,
+        patient_id -> Uuid,
+        practitioner_id -> Uuid,
+        department_id -> Uuid,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        period -> Tstzrange,
+        status -> Text,
+        reason -> Text,
+        cancel_reason -> Nullable<Text>,
+        booked_by -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         occurred_at -> Timestamptz,
@@ -32,6 +64,28 @@ diesel::table! {
         request_id -> Nullable<Text>,
         outcome -> Text,
         patient_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    availability_exceptions (id) {
+        id -> Uuid,
+        practitioner_id -> Uuid,
+        period -> Tstzrange,
+        reason -> Text,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    availability_rules (id) {
+        id -> Uuid,
+        practitioner_id -> Uuid,
+        weekday -> Int2,
+        starts_at -> Time,
+        ends_at -> Time,
+        slot_minutes -> Int4,
     }
 }
 
@@ -77,6 +131,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    departments (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     encounters (id) {
         id -> Uuid,
         patient_id -> Uuid,
@@ -91,6 +156,18 @@ diesel::table! {
         entered_in_error_at -> Nullable<Timestamptz>,
         entered_in_error_by -> Nullable<Uuid>,
         entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        endpoint -> Text,
+        request_hash -> Bytea,
+        status -> Int4,
+        response -> Jsonb,
+        created_at -> Timestamptz,
     }
 }
 
@@ -167,6 +244,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    practitioners (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        department_id -> Uuid,
+        specialty -> Text,
+        active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -219,28 +308,47 @@ diesel::table! {
 }
 
 diesel::joinable!(allergies -> patients (patient_id));
+diesel::joinable!(appointment_status_changes -> appointments (appointment_id));
+diesel::joinable!(appointment_status_changes -> users (changed_by));
+diesel::joinable!(appointments -> departments (department_id));
+diesel::joinable!(appointments -> patients (patient_id));
+diesel::joinable!(appointments -> practitioners (practitioner_id));
+diesel::joinable!(appointments -> users (booked_by));
 diesel::joinable!(audit_events -> patients (patient_id));
 diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(availability_exceptions -> practitioners (practitioner_id));
+diesel::joinable!(availability_exceptions -> users (created_by));
+diesel::joinable!(availability_rules -> practitioners (practitioner_id));
 diesel::joinable!(clinical_notes -> encounters (encounter_id));
 diesel::joinable!(clinical_notes -> patients (patient_id));
 diesel::joinable!(conditions -> patients (patient_id));
 diesel::joinable!(encounters -> patients (patient_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(lab_results -> patients (patient_id));
 diesel::joinable!(medications -> patients (patient_id));
+diesel::joinable!(practitioners -> departments (department_id));
+diesel::joinable!(practitioners -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(vitals -> patients (patient_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     allergies,
+    appointment_status_changes,
+    appointments,
     audit_events,
+    availability_exceptions,
+    availability_rules,
     clinical_notes,
     conditions,
     demo_seeds,
+    departments,
     encounters,
+    idempotency_keys,
     lab_results,
     medications,
     patients,
+    practitioners,
     refresh_tokens,
     users,
     vitals,

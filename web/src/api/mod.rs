@@ -37,8 +37,9 @@ const SESSION_ENDED: &str = "Your session has ended. Sign in again to continue."
 pub enum ApiError {
     /// The request did not reach the server, or no answer came back.
     Network,
-    /// The server answered with an error (or with something this app could not read).
-    Problem(Problem),
+    /// The server answered with an error (or with something this app could not read). Boxed:
+    /// a problem is large and travels in every `Result` of this module.
+    Problem(Box<Problem>),
 }
 
 impl ApiError {
@@ -86,37 +87,37 @@ impl ApiError {
 
     /// A validation problem found before sending anything.
     pub fn invalid(field: &str, message: &str) -> Self {
-        ApiError::Problem(Problem {
+        ApiError::Problem(Box::new(Problem {
             kind: "/problems/validation".to_owned(),
             title: "Unprocessable Entity".to_owned(),
             status: 422,
             detail: Some("Check the highlighted fields.".to_owned()),
             errors: vec![FieldError::new(field, message)],
             candidates: Vec::new(),
-        })
+        }))
     }
 
     /// The same error with the person-facing sentence replaced by `detail`.
     pub fn with_detail(self, detail: &str) -> Self {
         match self {
             ApiError::Network => ApiError::Network,
-            ApiError::Problem(problem) => ApiError::Problem(Problem {
+            ApiError::Problem(problem) => ApiError::Problem(Box::new(Problem {
                 detail: Some(detail.to_owned()),
-                ..problem
-            }),
+                ..*problem
+            })),
         }
     }
 
     /// A problem made up by the client, for answers that are not a readable problem body.
     fn local(status: u16, title: &str, detail: Option<String>) -> Self {
-        ApiError::Problem(Problem {
+        ApiError::Problem(Box::new(Problem {
             kind: "about:blank".to_owned(),
             title: title.to_owned(),
             status,
             detail,
             errors: Vec::new(),
             candidates: Vec::new(),
-        })
+        }))
     }
 }
 
@@ -361,7 +362,7 @@ async fn check(response: Response) -> Result<Response, ApiError> {
     }
     let status = response.status();
     match response.json::<Problem>().await {
-        Ok(problem) => Err(ApiError::Problem(problem)),
+        Ok(problem) => Err(ApiError::Problem(Box::new(problem))),
         Err(_) => {
             let reason = response.status_text();
             let title = if reason.is_empty() {
