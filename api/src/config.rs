@@ -41,6 +41,22 @@ pub struct Settings {
     pub patient_cancel_cutoff_minutes: i64,
 }
 
+/// The scheduling settings handlers need, shared as app data.
+#[derive(Clone)]
+pub struct Schedule {
+    pub time_zone: String,
+    pub patient_cancel_cutoff_minutes: i64,
+}
+
+impl Settings {
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            time_zone: self.time_zone.clone(),
+            patient_cancel_cutoff_minutes: self.patient_cancel_cutoff_minutes,
+        }
+    }
+}
+
 /// A missing or invalid environment variable, named in the message.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]

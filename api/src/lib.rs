@@ -5,6 +5,7 @@
 //! [`error::ApiError`] (every failure). Domains live in one module each (`users`, ...), split into
 //! `handlers` (HTTP only), `service` (rules and transactions), `repo` (SQL) and `model` (rows).
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod pagination;
 pub mod patients;
 pub mod records;
 pub mod routes;
+pub mod scheduling;
 pub mod startup;
 pub mod users;
 pub mod validate;

@@ -28,6 +28,14 @@ impl Application {
     pub fn build(settings: Settings, wait_for_db: Duration) -> anyhow::Result<Application> {
         let pool = db::build_pool(&settings);
         migrate_when_reachable(&pool, wait_for_db)?;
+        let mut conn = pool.get()?;
+        if !crate::scheduling::repo::time_zone_exists(&mut conn, &settings.time_zone)? {
+            anyhow::bail!(
+                "HMS_TIMEZONE={} is not a time zone PostgreSQL knows (use an IANA name such as Europe/Lisbon)",
+                settings.time_zone
+            );
+        }
+        drop(conn);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         Self::build_with(settings, pool, listener)
@@ -66,6 +74,7 @@ impl Application {
             settings.login_lock,
             settings.login_max_per_address,
         ));
+        let schedule = web::Data::new(settings.schedule());
         let pool_data = web::Data::new(pool.clone());
         let max_body = settings.max_body_bytes;
 
@@ -78,6 +87,7 @@ impl Application {
                 .app_data(limiter.clone())
                 .app_data(routes.clone())
                 .app_data(spa.clone())
+                .app_data(schedule.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(max_body)
