@@ -237,6 +237,11 @@ fn run() -> Result<()> {
         .env("HMS_JWT_SECRET", &secret)
         .env("HMS_BIND", &bind)
         .env("HMS_STATIC_DIR", root().join("web/dist"))
+        // The demo hospital (and its demo addresses) is in Lisbon; any IANA zone works.
+        .env(
+            "HMS_TIMEZONE",
+            std::env::var("HMS_TIMEZONE").unwrap_or_else(|_| "Europe/Lisbon".into()),
+        )
         .spawn()
         .map_err(|e| format!("starting the API: {e}"))?;
     // From here on Ctrl-C belongs to the children: the API and PostgreSQL each get the terminal's
