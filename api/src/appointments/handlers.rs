@@ -68,15 +68,23 @@ async fn book_appointment(
     let booked = db::run(&pool, move |conn| {
         use diesel::Connection;
         conn.transaction(|conn| {
-            idempotency::once(conn, user.id, key.as_deref(), "POST /api/v1/appointments", &input_key(&input), |conn| {
-                service::book(conn, &user, &meta, &schedule, input.clone())
-            })
+            idempotency::once(
+                conn,
+                user.id,
+                key.as_deref(),
+                "POST /api/v1/appointments",
+                &input_key(&input),
+                |conn| service::book(conn, &user, &meta, &schedule, input.clone()),
+            )
         })
     })
     .await?;
     let mut res = HttpResponse::Created();
-    res.insert_header((header::LOCATION, format!("/api/v1/appointments/{}", booked.value.id)))
-        .insert_header((header::ETAG, etag(booked.value.version)));
+    res.insert_header((
+        header::LOCATION,
+        format!("/api/v1/appointments/{}", booked.value.id),
+    ))
+    .insert_header((header::ETAG, etag(booked.value.version)));
     if booked.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
@@ -146,7 +154,10 @@ async fn list_appointments(
     };
     let user = *user;
     Ok(web::Json(
-        db::run(&pool, move |conn| service::list(conn, &user, &meta, &schedule, query)).await?,
+        db::run(&pool, move |conn| {
+            service::list(conn, &user, &meta, &schedule, query)
+        })
+        .await?,
     ))
 }
 
@@ -239,7 +250,10 @@ async fn cancel_appointment(
     let reason = body.into_inner().reason;
     let user = *user;
     Ok(web::Json(
-        db::run(&pool, move |conn| service::cancel(conn, &user, &meta, &schedule, id, &reason)).await?,
+        db::run(&pool, move |conn| {
+            service::cancel(conn, &user, &meta, &schedule, id, &reason)
+        })
+        .await?,
     ))
 }
 
@@ -268,7 +282,10 @@ async fn change_appointment_status(
     let input = body.into_inner();
     let user = *user;
     Ok(web::Json(
-        db::run(&pool, move |conn| service::change_status(conn, &user, &meta, id, input)).await?,
+        db::run(&pool, move |conn| {
+            service::change_status(conn, &user, &meta, id, input)
+        })
+        .await?,
     ))
 }
 
@@ -296,7 +313,10 @@ async fn revert_appointment_status(
     let reason = body.into_inner().reason;
     let user = *user;
     Ok(web::Json(
-        db::run(&pool, move |conn| service::revert(conn, &user, &meta, id, &reason)).await?,
+        db::run(&pool, move |conn| {
+            service::revert(conn, &user, &meta, id, &reason)
+        })
+        .await?,
     ))
 }
 
@@ -318,5 +338,7 @@ async fn get_appointment_history(
 ) -> Result<web::Json<Vec<StatusChange>>, ApiError> {
     let id = path.into_inner();
     let user = *user;
-    Ok(web::Json(db::run(&pool, move |conn| service::history(conn, &user, id)).await?))
+    Ok(web::Json(
+        db::run(&pool, move |conn| service::history(conn, &user, id)).await?,
+    ))
 }

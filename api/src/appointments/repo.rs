@@ -44,7 +44,8 @@ pub struct AppointmentRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const SELECT: &str = "SELECT a.id, a.patient_id, p.given_name || ' ' || p.family_name AS patient_name,
+const SELECT: &str =
+    "SELECT a.id, a.patient_id, p.given_name || ' ' || p.family_name AS patient_name,
         p.mrn AS patient_mrn, a.practitioner_id, u.display_name AS practitioner_name,
         a.department_id, a.starts_at, a.ends_at, a.status, a.reason, a.cancel_reason,
         a.booked_by, a.version, a.created_at, a.updated_at
@@ -89,7 +90,11 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Appointment
 pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(String, Uuid, i32)>> {
     appointments::table
         .find(id)
-        .select((appointments::status, appointments::patient_id, appointments::version))
+        .select((
+            appointments::status,
+            appointments::patient_id,
+            appointments::version,
+        ))
         .for_update()
         .first(conn)
         .optional()

@@ -48,7 +48,12 @@ fn to_dto(row: AppointmentRow) -> Appointment {
 
 /// Whether `user` may act on `patient_id`'s appointments with `staff` (any patient) or, as a
 /// patient account, on their own. A patient asking about someone else learns nothing (404).
-fn authorize(user: &AuthUser, staff: Permission, patient_id: Uuid, what: &str) -> Result<(), ApiError> {
+fn authorize(
+    user: &AuthUser,
+    staff: Permission,
+    patient_id: Uuid,
+    what: &str,
+) -> Result<(), ApiError> {
     if user.role.can(staff) {
         return Ok(());
     }
@@ -71,9 +76,9 @@ fn overlap(err: diesel::result::Error) -> ApiError {
     use diesel::result::{DatabaseErrorKind, Error};
     if let Error::DatabaseError(DatabaseErrorKind::ExclusionViolation, info) = &err {
         return match info.constraint_name() {
-            Some("appointments_no_patient_overlap") => ApiError::Conflict(
-                "the patient already has an appointment at this time".into(),
-            ),
+            Some("appointments_no_patient_overlap") => {
+                ApiError::Conflict("the patient already has an appointment at this time".into())
+            }
             _ => ApiError::Conflict(
                 "this time is no longer free: the practitioner already has an appointment then"
                     .into(),
@@ -106,7 +111,13 @@ fn check_time(
         }
     }
     check.finish()?;
-    let window = scheduling::repo::check_window(conn, &schedule.time_zone, practitioner_id, starts_at, ends_at)?;
+    let window = scheduling::repo::check_window(
+        conn,
+        &schedule.time_zone,
+        practitioner_id,
+        starts_at,
+        ends_at,
+    )?;
     if !window.within_hours {
         return Err(ApiError::invalid(
             "starts_at",
@@ -130,21 +141,38 @@ pub fn book(
     schedule: &Schedule,
     input: NewAppointment,
 ) -> Result<Appointment, ApiError> {
-    authorize(user, Permission::BookAppointments, input.patient_id, "the patient")?;
+    authorize(
+        user,
+        Permission::BookAppointments,
+        input.patient_id,
+        "the patient",
+    )?;
     let mut check = Check::new();
     check.text("reason", &input.reason, 1, 500);
     check.finish()?;
     let patient = patients::service::require(conn, input.patient_id)
         .map_err(|_| ApiError::invalid("patient_id", "is not a registered patient"))?;
     if !patient.active {
-        return Err(ApiError::invalid("patient_id", "the patient is deactivated"));
+        return Err(ApiError::invalid(
+            "patient_id",
+            "the patient is deactivated",
+        ));
     }
     let practitioner = scheduling::service::require_practitioner(conn, input.practitioner_id)
         .map_err(|_| ApiError::invalid("practitioner_id", "is not a practitioner"))?;
     if !practitioner.active {
-        return Err(ApiError::invalid("practitioner_id", "the practitioner is not bookable"));
+        return Err(ApiError::invalid(
+            "practitioner_id",
+            "the practitioner is not bookable",
+        ));
     }
-    let ends_at = check_time(conn, schedule, practitioner.id, input.starts_at, input.ends_at)?;
+    let ends_at = check_time(
+        conn,
+        schedule,
+        practitioner.id,
+        input.starts_at,
+        input.ends_at,
+    )?;
     conn.transaction(|conn| {
         let id = repo::insert(
             conn,
@@ -159,17 +187,51 @@ pub fn book(
             },
         )
         .map_err(overlap)?;
-        repo::record_change(conn, id, None, AppointmentStatus::Booked.as_str(), user.id, None, false)?;
-        patients::service::audit(conn, user, meta, input.patient_id, "create", "appointments", Some(id.to_string()))?;
+        repo::record_change(
+            conn,
+            id,
+            None,
+            AppointmentStatus::Booked.as_str(),
+            user.id,
+            None,
+            false,
+        )?;
+        patients::service::audit(
+            conn,
+            user,
+            meta,
+            input.patient_id,
+            "create",
+            "appointments",
+            Some(id.to_string()),
+        )?;
         Ok(to_dto(load(conn, id)?))
     })
 }
 
-pub fn get(conn: &mut PgConnection, user: &AuthUser, meta: &RequestMeta, id: Uuid) -> Result<Appointment, ApiError> {
+pub fn get(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    meta: &RequestMeta,
+    id: Uuid,
+) -> Result<Appointment, ApiError> {
     conn.transaction(|conn| {
         let row = load(conn, id)?;
-        authorize(user, Permission::ViewAppointments, row.patient_id, "the appointment")?;
-        patients::service::audit(conn, user, meta, row.patient_id, "read", "appointments", Some(id.to_string()))?;
+        authorize(
+            user,
+            Permission::ViewAppointments,
+            row.patient_id,
+            "the appointment",
+        )?;
+        patients::service::audit(
+            conn,
+            user,
+            meta,
+            row.patient_id,
+            "read",
+            "appointments",
+            Some(id.to_string()),
+        )?;
         Ok(to_dto(row))
     })
 }
@@ -212,7 +274,10 @@ pub fn list(
     }
     let after = pagination::decode(&mut check, query.cursor.as_deref()).and_then(|c| {
         let parsed = c.split_once('|').and_then(|(t, id)| {
-            Some((DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc), Uuid::parse_str(id).ok()?))
+            Some((
+                DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc),
+                Uuid::parse_str(id).ok()?,
+            ))
         });
         if parsed.is_none() {
             check.fail("cursor", "is not a cursor returned by this list");
@@ -241,7 +306,12 @@ pub fn list(
     conn.transaction(|conn| {
         let mut rows = repo::list(conn, &schedule.time_zone, &filter, after, limit + 1)?;
         let next_cursor = pagination::next_cursor(&mut rows, limit, |r| {
-            format!("{}|{}", r.starts_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), r.id)
+            format!(
+                "{}|{}",
+                r.starts_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                r.id
+            )
         });
         let mut seen: Vec<Uuid> = rows.iter().map(|r| r.patient_id).collect();
         seen.sort();
@@ -265,12 +335,23 @@ pub fn reschedule(
     input: Reschedule,
 ) -> Result<Appointment, ApiError> {
     let current = load(conn, id)?;
-    authorize(user, Permission::BookAppointments, current.patient_id, "the appointment")?;
+    authorize(
+        user,
+        Permission::BookAppointments,
+        current.patient_id,
+        "the appointment",
+    )?;
     let version = version?;
     let practitioner_id = input.practitioner_id.unwrap_or(current.practitioner_id);
     let practitioner = scheduling::service::require_practitioner(conn, practitioner_id)
         .map_err(|_| ApiError::invalid("practitioner_id", "is not a practitioner"))?;
-    let ends_at = check_time(conn, schedule, practitioner_id, input.starts_at, input.ends_at)?;
+    let ends_at = check_time(
+        conn,
+        schedule,
+        practitioner_id,
+        input.starts_at,
+        input.ends_at,
+    )?;
     conn.transaction(|conn| {
         let (status, patient_id, current_version) =
             repo::lock(conn, id)?.ok_or_else(|| ApiError::not_found("the appointment"))?;
@@ -305,7 +386,12 @@ pub fn cancel(
     check.text("reason", reason, 1, 500);
     check.finish()?;
     let current = load(conn, id)?;
-    authorize(user, Permission::BookAppointments, current.patient_id, "the appointment")?;
+    authorize(
+        user,
+        Permission::BookAppointments,
+        current.patient_id,
+        "the appointment",
+    )?;
     if !user.role.can(Permission::BookAppointments) {
         let cutoff = current.starts_at - Duration::minutes(schedule.patient_cancel_cutoff_minutes);
         if Utc::now() > cutoff {
@@ -315,7 +401,14 @@ pub fn cancel(
             )));
         }
     }
-    transition(conn, user, meta, id, AppointmentStatus::Cancelled, Some(reason.trim()))
+    transition(
+        conn,
+        user,
+        meta,
+        id,
+        AppointmentStatus::Cancelled,
+        Some(reason.trim()),
+    )
 }
 
 /// Moves an appointment along its workflow.
@@ -331,10 +424,20 @@ pub fn change_status(
         check.text("reason", r, 0, 500);
     }
     if input.status == AppointmentStatus::Cancelled {
-        check.fail("status", "use POST /api/v1/appointments/{id}/cancel with a reason");
+        check.fail(
+            "status",
+            "use POST /api/v1/appointments/{id}/cancel with a reason",
+        );
     }
     check.finish()?;
-    transition(conn, user, meta, id, input.status, input.reason.as_deref().map(str::trim))
+    transition(
+        conn,
+        user,
+        meta,
+        id,
+        input.status,
+        input.reason.as_deref().map(str::trim),
+    )
 }
 
 fn transition(
@@ -356,10 +459,28 @@ fn transition(
                 to.as_str()
             )));
         }
-        let cancel_reason = (to == AppointmentStatus::Cancelled).then_some(reason).flatten();
+        let cancel_reason = (to == AppointmentStatus::Cancelled)
+            .then_some(reason)
+            .flatten();
         repo::set_status(conn, id, to.as_str(), cancel_reason)?;
-        repo::record_change(conn, id, Some(from.as_str()), to.as_str(), user.id, reason, false)?;
-        patients::service::audit(conn, user, meta, patient_id, to.as_str(), "appointments", Some(id.to_string()))?;
+        repo::record_change(
+            conn,
+            id,
+            Some(from.as_str()),
+            to.as_str(),
+            user.id,
+            reason,
+            false,
+        )?;
+        patients::service::audit(
+            conn,
+            user,
+            meta,
+            patient_id,
+            to.as_str(),
+            "appointments",
+            Some(id.to_string()),
+        )?;
         Ok(to_dto(load(conn, id)?))
     })
 }
@@ -383,18 +504,45 @@ pub fn revert(
             .rev()
             .find(|c| c.to_status == status && c.from_status.is_some())
             .ok_or_else(|| ApiError::Conflict("there is no status change to revert".into()))?;
-        let back_to = last.from_status.unwrap_or_else(|| AppointmentStatus::Booked.as_str().to_owned());
+        let back_to = last
+            .from_status
+            .unwrap_or_else(|| AppointmentStatus::Booked.as_str().to_owned());
         let cancel_reason: Option<&str> = None;
         repo::set_status(conn, id, &back_to, cancel_reason).map_err(overlap)?;
-        repo::record_change(conn, id, Some(&status), &back_to, user.id, Some(reason.trim()), true)?;
-        patients::service::audit(conn, user, meta, patient_id, "revert_status", "appointments", Some(id.to_string()))?;
+        repo::record_change(
+            conn,
+            id,
+            Some(&status),
+            &back_to,
+            user.id,
+            Some(reason.trim()),
+            true,
+        )?;
+        patients::service::audit(
+            conn,
+            user,
+            meta,
+            patient_id,
+            "revert_status",
+            "appointments",
+            Some(id.to_string()),
+        )?;
         Ok(to_dto(load(conn, id)?))
     })
 }
 
-pub fn history(conn: &mut PgConnection, user: &AuthUser, id: Uuid) -> Result<Vec<StatusChange>, ApiError> {
+pub fn history(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    id: Uuid,
+) -> Result<Vec<StatusChange>, ApiError> {
     let row = load(conn, id)?;
-    authorize(user, Permission::ViewAppointments, row.patient_id, "the appointment")?;
+    authorize(
+        user,
+        Permission::ViewAppointments,
+        row.patient_id,
+        "the appointment",
+    )?;
     Ok(repo::history(conn, id)?
         .into_iter()
         .map(|c| StatusChange {

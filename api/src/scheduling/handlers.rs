@@ -69,7 +69,10 @@ async fn create_department(
     body: Json<NewDepartment>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
-    let created = db::run(&pool, move |conn| service::create_department(conn, &user, &meta, input)).await?;
+    let created = db::run(&pool, move |conn| {
+        service::create_department(conn, &user, &meta, input)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -96,7 +99,10 @@ async fn list_practitioners(
 ) -> Result<web::Json<Vec<Practitioner>>, ApiError> {
     let department = params.into_inner().department_id;
     Ok(web::Json(
-        db::run(&pool, move |conn| service::list_practitioners(conn, department)).await?,
+        db::run(&pool, move |conn| {
+            service::list_practitioners(conn, department)
+        })
+        .await?,
     ))
 }
 
@@ -118,7 +124,10 @@ async fn create_practitioner(
     body: Json<NewPractitioner>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
-    let created = db::run(&pool, move |conn| service::create_practitioner(conn, &user, &meta, input)).await?;
+    let created = db::run(&pool, move |conn| {
+        service::create_practitioner(conn, &user, &meta, input)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -141,7 +150,9 @@ async fn get_availability(
 ) -> Result<web::Json<Availability>, ApiError> {
     let id = path.into_inner();
     let tz = schedule.time_zone.clone();
-    Ok(web::Json(db::run(&pool, move |conn| service::availability(conn, &tz, id)).await?))
+    Ok(web::Json(
+        db::run(&pool, move |conn| service::availability(conn, &tz, id)).await?,
+    ))
 }
 
 /// Replace a practitioner's weekly working hours.
@@ -168,7 +179,10 @@ async fn set_availability(
     let input = body.into_inner();
     let tz = schedule.time_zone.clone();
     Ok(web::Json(
-        db::run(&pool, move |conn| service::set_weekly_hours(conn, &user, &meta, &tz, id, input)).await?,
+        db::run(&pool, move |conn| {
+            service::set_weekly_hours(conn, &user, &meta, &tz, id, input)
+        })
+        .await?,
     ))
 }
 
@@ -193,9 +207,15 @@ async fn add_availability_exception(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let input = body.into_inner();
-    let created = db::run(&pool, move |conn| service::add_exception(conn, &user, &meta, id, input)).await?;
+    let created = db::run(&pool, move |conn| {
+        service::add_exception(conn, &user, &meta, id, input)
+    })
+    .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/practitioners/{id}/availability")))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/practitioners/{id}/availability"),
+        ))
         .json(created))
 }
 
@@ -220,7 +240,10 @@ async fn remove_availability_exception(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (practitioner, exception) = path.into_inner();
-    db::run(&pool, move |conn| service::remove_exception(conn, &user, &meta, practitioner, exception)).await?;
+    db::run(&pool, move |conn| {
+        service::remove_exception(conn, &user, &meta, practitioner, exception)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

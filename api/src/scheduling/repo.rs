@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
-use crate::db::schema::{availability_exceptions, availability_rules, departments, practitioners, users};
+use crate::db::schema::{
+    availability_exceptions, availability_rules, departments, practitioners, users,
+};
 
 #[derive(Queryable)]
 pub struct DepartmentRow {
@@ -33,9 +35,16 @@ const DEPARTMENT: (
     departments::version,
 );
 
-pub fn insert_department(conn: &mut PgConnection, name: &str, description: Option<&str>) -> QueryResult<DepartmentRow> {
+pub fn insert_department(
+    conn: &mut PgConnection,
+    name: &str,
+    description: Option<&str>,
+) -> QueryResult<DepartmentRow> {
     diesel::insert_into(departments::table)
-        .values((departments::name.eq(name), departments::description.eq(description)))
+        .values((
+            departments::name.eq(name),
+            departments::description.eq(description),
+        ))
         .returning(DEPARTMENT)
         .get_result(conn)
 }
@@ -50,7 +59,11 @@ pub fn list_departments(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<
 }
 
 pub fn find_department(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<DepartmentRow>> {
-    departments::table.find(id).select(DEPARTMENT).first(conn).optional()
+    departments::table
+        .find(id)
+        .select(DEPARTMENT)
+        .first(conn)
+        .optional()
 }
 
 #[derive(Queryable)]
@@ -66,7 +79,10 @@ pub struct PractitionerRow {
 }
 
 type PractitionerQuery = diesel::dsl::Select<
-    diesel::dsl::InnerJoin<diesel::dsl::InnerJoin<practitioners::table, users::table>, departments::table>,
+    diesel::dsl::InnerJoin<
+        diesel::dsl::InnerJoin<practitioners::table, users::table>,
+        departments::table,
+    >,
     (
         practitioners::id,
         practitioners::user_id,
@@ -95,7 +111,10 @@ fn practitioner_query() -> PractitionerQuery {
         ))
 }
 
-pub fn find_practitioner(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<PractitionerRow>> {
+pub fn find_practitioner(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> QueryResult<Option<PractitionerRow>> {
     practitioner_query()
         .filter(practitioners::id.eq(id))
         .first(conn)
@@ -156,9 +175,15 @@ pub fn rules(conn: &mut PgConnection, practitioner: Uuid) -> QueryResult<Vec<Rul
 }
 
 /// Replaces the practitioner's weekly hours.
-pub fn replace_rules(conn: &mut PgConnection, practitioner: Uuid, rules: &[RuleRow]) -> QueryResult<()> {
-    diesel::delete(availability_rules::table.filter(availability_rules::practitioner_id.eq(practitioner)))
-        .execute(conn)?;
+pub fn replace_rules(
+    conn: &mut PgConnection,
+    practitioner: Uuid,
+    rules: &[RuleRow],
+) -> QueryResult<()> {
+    diesel::delete(
+        availability_rules::table.filter(availability_rules::practitioner_id.eq(practitioner)),
+    )
+    .execute(conn)?;
     let rows: Vec<_> = rules
         .iter()
         .map(|r| {
@@ -190,7 +215,10 @@ pub struct ExceptionRow {
 }
 
 /// Exceptions that have not ended yet, soonest first (at most 200).
-pub fn upcoming_exceptions(conn: &mut PgConnection, practitioner: Uuid) -> QueryResult<Vec<ExceptionRow>> {
+pub fn upcoming_exceptions(
+    conn: &mut PgConnection,
+    practitioner: Uuid,
+) -> QueryResult<Vec<ExceptionRow>> {
     diesel::sql_query(
         "SELECT id, lower(period) AS starts_at, upper(period) AS ends_at, reason
            FROM availability_exceptions
@@ -223,7 +251,11 @@ pub fn insert_exception(
     .get_result(conn)
 }
 
-pub fn delete_exception(conn: &mut PgConnection, practitioner: Uuid, id: Uuid) -> QueryResult<usize> {
+pub fn delete_exception(
+    conn: &mut PgConnection,
+    practitioner: Uuid,
+    id: Uuid,
+) -> QueryResult<usize> {
     diesel::delete(
         availability_exceptions::table
             .filter(availability_exceptions::id.eq(id))

@@ -79,7 +79,11 @@ pub fn create_department(
                 }
                 other => other,
             })?;
-        audit::record(conn, meta, AuditEvent::by(user, "create", "department", row.id))?;
+        audit::record(
+            conn,
+            meta,
+            AuditEvent::by(user, "create", "department", row.id),
+        )?;
         Ok(department(row))
     })
 }
@@ -125,14 +129,23 @@ pub fn create_practitioner(
         repo::find_department(conn, input.department_id)?
             .filter(|d| d.active)
             .ok_or_else(|| ApiError::invalid("department_id", "is not an active department"))?;
-        let id = repo::insert_practitioner(conn, input.user_id, input.department_id, input.specialty.trim())
-            .map_err(|e| match ApiError::from(e) {
-                ApiError::Conflict(_) => {
-                    ApiError::Conflict("this account is already a practitioner".into())
-                }
-                other => other,
-            })?;
-        audit::record(conn, meta, AuditEvent::by(user, "create", "practitioner", id))?;
+        let id = repo::insert_practitioner(
+            conn,
+            input.user_id,
+            input.department_id,
+            input.specialty.trim(),
+        )
+        .map_err(|e| match ApiError::from(e) {
+            ApiError::Conflict(_) => {
+                ApiError::Conflict("this account is already a practitioner".into())
+            }
+            other => other,
+        })?;
+        audit::record(
+            conn,
+            meta,
+            AuditEvent::by(user, "create", "practitioner", id),
+        )?;
         require_practitioner(conn, id)
     })
 }
@@ -182,24 +195,37 @@ pub fn set_weekly_hours(
     for (i, w) in input.weekly.iter().enumerate() {
         let field = format!("weekly[{i}]");
         if !(1..=7).contains(&w.weekday) {
-            check.fail(&format!("{field}.weekday"), "must be 1 (Monday) to 7 (Sunday)");
+            check.fail(
+                &format!("{field}.weekday"),
+                "must be 1 (Monday) to 7 (Sunday)",
+            );
         }
         if !(5..=240).contains(&w.slot_minutes) {
             check.fail(&format!("{field}.slot_minutes"), "must be 5 to 240 minutes");
         }
-        if w.starts_at.second() != 0 || w.ends_at.second() != 0 || w.starts_at.nanosecond() != 0 || w.ends_at.nanosecond() != 0 {
+        if w.starts_at.second() != 0
+            || w.ends_at.second() != 0
+            || w.starts_at.nanosecond() != 0
+            || w.ends_at.nanosecond() != 0
+        {
             check.fail(&format!("{field}.starts_at"), "times are whole minutes");
         }
         if w.ends_at <= w.starts_at {
             check.fail(&format!("{field}.ends_at"), "must be after starts_at");
         } else if (w.ends_at - w.starts_at) < Duration::minutes(i64::from(w.slot_minutes.max(0))) {
-            check.fail(&format!("{field}.ends_at"), "the window must hold at least one slot");
+            check.fail(
+                &format!("{field}.ends_at"),
+                "the window must hold at least one slot",
+            );
         }
-        let overlaps = rules.iter().any(|r| {
-            r.weekday == w.weekday && r.starts_at < w.ends_at && w.starts_at < r.ends_at
-        });
+        let overlaps = rules
+            .iter()
+            .any(|r| r.weekday == w.weekday && r.starts_at < w.ends_at && w.starts_at < r.ends_at);
         if overlaps {
-            check.fail(&format!("{field}.starts_at"), "overlaps another window of the same day");
+            check.fail(
+                &format!("{field}.starts_at"),
+                "overlaps another window of the same day",
+            );
         }
         rules.push(RuleRow {
             weekday: w.weekday,
@@ -212,7 +238,11 @@ pub fn set_weekly_hours(
     conn.transaction(|conn| {
         require_practitioner(conn, practitioner_id)?;
         repo::replace_rules(conn, practitioner_id, &rules)?;
-        audit::record(conn, meta, AuditEvent::by(user, "update", "availability", practitioner_id))?;
+        audit::record(
+            conn,
+            meta,
+            AuditEvent::by(user, "update", "availability", practitioner_id),
+        )?;
         availability(conn, time_zone, practitioner_id)
     })
 }
@@ -234,8 +264,19 @@ pub fn add_exception(
     check.finish()?;
     conn.transaction(|conn| {
         require_practitioner(conn, practitioner_id)?;
-        let row = repo::insert_exception(conn, practitioner_id, input.starts_at, input.ends_at, input.reason.trim(), user.id)?;
-        audit::record(conn, meta, AuditEvent::by(user, "create", "availability_exception", row.id))?;
+        let row = repo::insert_exception(
+            conn,
+            practitioner_id,
+            input.starts_at,
+            input.ends_at,
+            input.reason.trim(),
+            user.id,
+        )?;
+        audit::record(
+            conn,
+            meta,
+            AuditEvent::by(user, "create", "availability_exception", row.id),
+        )?;
         Ok(exception(row))
     })
 }
@@ -251,7 +292,11 @@ pub fn remove_exception(
         if repo::delete_exception(conn, practitioner_id, exception_id)? == 0 {
             return Err(ApiError::not_found("the exception"));
         }
-        audit::record(conn, meta, AuditEvent::by(user, "delete", "availability_exception", exception_id))?;
+        audit::record(
+            conn,
+            meta,
+            AuditEvent::by(user, "delete", "availability_exception", exception_id),
+        )?;
         Ok(())
     })
 }
@@ -272,7 +317,10 @@ pub fn slots(
     if to < from {
         check.fail("to", "must not be before from");
     } else if (to - from).num_days() >= MAX_SLOT_DAYS {
-        check.fail("to", format!("a search covers at most {MAX_SLOT_DAYS} days"));
+        check.fail(
+            "to",
+            format!("a search covers at most {MAX_SLOT_DAYS} days"),
+        );
     }
     check.finish()?;
     if let Some(p) = practitioner_id {
@@ -281,14 +329,22 @@ pub fn slots(
     if let Some(d) = department_id {
         repo::find_department(conn, d)?.ok_or_else(|| ApiError::not_found("the department"))?;
     }
-    let items = repo::free_slots(conn, time_zone, practitioner_id, department_id, from, to, MAX_SLOTS)?
-        .into_iter()
-        .map(|s| Slot {
-            practitioner_id: s.practitioner_id,
-            starts_at: s.starts_at,
-            ends_at: s.ends_at,
-        })
-        .collect();
+    let items = repo::free_slots(
+        conn,
+        time_zone,
+        practitioner_id,
+        department_id,
+        from,
+        to,
+        MAX_SLOTS,
+    )?
+    .into_iter()
+    .map(|s| Slot {
+        practitioner_id: s.practitioner_id,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+    })
+    .collect();
     Ok(SlotList {
         time_zone: time_zone.to_owned(),
         from,
