@@ -9,8 +9,13 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .service(scope::scope("/auth").configure(crate::auth::configure))
             .service(scope::scope("/me").configure(crate::users::configure_me))
             .service(scope::scope("/users").configure(crate::users::configure))
-            .service(scope::scope("/departments").configure(crate::scheduling::configure_departments))
-            .service(scope::scope("/practitioners").configure(crate::scheduling::configure_practitioners))
+            .service(
+                scope::scope("/departments").configure(crate::scheduling::configure_departments),
+            )
+            .service(
+                scope::scope("/practitioners")
+                    .configure(crate::scheduling::configure_practitioners),
+            )
             .service(scope::scope("/slots").configure(crate::scheduling::configure_slots))
             .service(scope::scope("/appointments").configure(crate::appointments::configure))
             // One scope: actix does not fall through from one matching scope to another.
