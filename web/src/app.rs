@@ -10,6 +10,8 @@ use yew_router::prelude::*;
 
 use crate::components::nav::Nav;
 use crate::pages::account::AccountPage;
+use crate::pages::appointments::AppointmentsPage;
+use crate::pages::book::BookPage;
 use crate::pages::chart::{ChartPage, ChartTab};
 use crate::pages::home::HomePage;
 use crate::pages::login::LoginPage;
@@ -44,6 +46,12 @@ pub enum Route {
     MyRecord,
     #[at("/my-record/:tab")]
     MyRecordTab { tab: ChartTab },
+    /// The staff calendar and appointment list.
+    #[at("/appointments")]
+    Appointments,
+    /// A patient account books and cancels its own appointments.
+    #[at("/book")]
+    Book,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -89,6 +97,16 @@ fn switch(route: Route, user: Option<Rc<User>>) -> Html {
         (Route::ChartTab { id, tab }, Some(user)) => chart(user, id, Some(tab)),
         (Route::MyRecord, Some(user)) => my_record(user, None),
         (Route::MyRecordTab { tab }, Some(user)) => my_record(user, Some(tab)),
+        (Route::Appointments, Some(user)) if user.role.can(Permission::ViewAppointments) => {
+            html! { <AppointmentsPage {user} /> }
+        }
+        (Route::Appointments, Some(_)) => html! { <Forbidden /> },
+        (Route::Book, Some(user)) => match user.patient_id {
+            Some(patient_id) if user.role.can(Permission::BookOwnAppointments) => {
+                html! { <BookPage {patient_id} /> }
+            }
+            _ => html! { <Forbidden /> },
+        },
         (Route::NotFound, Some(_)) => html! { <NotFound /> },
     }
 }

@@ -2,11 +2,12 @@
 //!
 //! Dates and times come from the browser (`Date`): `chrono`'s clock does not work on wasm32.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
-use web_sys::js_sys::Date;
+use web_sys::js_sys::Intl::DateTimeFormat;
+use web_sys::js_sys::{Array, Date, Object, Reflect};
 use yew::AttrValue;
 
 use crate::api::ApiError;
@@ -92,14 +93,50 @@ pub fn age(birth: NaiveDate, today: NaiveDate) -> u32 {
     today.years_since(birth).unwrap_or(0)
 }
 
-/// `2024-03-12 14:05` in the browser's time zone.
-pub fn local_time(t: DateTime<Utc>) -> String {
+/// The wall-clock time in the browser's time zone at instant `t`.
+fn local_naive(t: DateTime<Utc>) -> NaiveDateTime {
     let js = Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
     // Minutes from local time to UTC (negative east of Greenwich), at that instant.
     let offset = Duration::minutes(js.get_timezone_offset() as i64);
-    (t.naive_utc() - offset)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    t.naive_utc() - offset
+}
+
+/// `2024-03-12 14:05` in the browser's time zone.
+pub fn local_time(t: DateTime<Utc>) -> String {
+    local_naive(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// `14:05` in the browser's time zone.
+pub fn local_clock(t: DateTime<Utc>) -> String {
+    local_naive(t).format("%H:%M").to_string()
+}
+
+/// The day of instant `t` in the browser's time zone.
+pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    local_naive(t).date()
+}
+
+/// `Tue 12 Mar`.
+pub fn short_day(d: NaiveDate) -> String {
+    d.format("%a %-d %b").to_string()
+}
+
+/// `Tuesday 12 March 2024`.
+pub fn long_day(d: NaiveDate) -> String {
+    d.format("%A %-d %B %Y").to_string()
+}
+
+/// An instant as on the wire (`2024-03-12T09:00:00Z`), for `data-` attributes.
+pub fn wire_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// The browser's IANA time zone (`Europe/Madrid`), if it says.
+pub fn browser_time_zone() -> Option<String> {
+    let format = DateTimeFormat::new(&Array::new(), &Object::new());
+    Reflect::get(&format.resolved_options(), &JsValue::from_str("timeZone"))
+        .ok()?
+        .as_string()
 }
 
 /// `t` as the value of an `<input type="datetime-local">` (`2024-03-12T14:05`).

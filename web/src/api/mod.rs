@@ -5,6 +5,7 @@
 //! each refresh token works once) and one retry. When the refresh fails the session is ended and
 //! the router sends the person to the login page.
 
+pub mod appointments;
 pub mod auth;
 pub mod patients;
 pub mod records;
@@ -128,6 +129,8 @@ struct Call<'a> {
     query: Vec<(&'static str, String)>,
     body: Option<String>,
     if_match: Option<i32>,
+    /// The `Idempotency-Key` header: the same key on a retry makes the server answer it once.
+    idempotency_key: Option<String>,
     authenticated: bool,
 }
 
@@ -139,6 +142,7 @@ impl<'a> Call<'a> {
             query: Vec::new(),
             body: None,
             if_match: None,
+            idempotency_key: None,
             authenticated: true,
         }
     }
@@ -290,6 +294,9 @@ impl Api {
         }
         if let Some(version) = call.if_match {
             builder = builder.header("If-Match", &format!("\"{version}\""));
+        }
+        if let Some(key) = &call.idempotency_key {
+            builder = builder.header("Idempotency-Key", key);
         }
         let request = match &call.body {
             Some(body) => builder

@@ -3,4 +3,5 @@
 pub mod app_link;
 pub mod field;
 pub mod nav;
+pub mod patient_picker;
 pub mod problem_alert;

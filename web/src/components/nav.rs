@@ -91,10 +91,24 @@ pub fn Nav(props: &NavProps) -> Html {
                             </NavLink>
                         </li>
                     }
+                    if user.role.can(Permission::ViewAppointments) {
+                        <li>
+                            <NavLink id="nav-appointments" to={Route::Appointments} current={current.clone()}>
+                                { "Appointments" }
+                            </NavLink>
+                        </li>
+                    }
                     if user.role.can(Permission::ReadOwnRecord) && user.patient_id.is_some() {
                         <li>
                             <NavLink id="nav-my-record" to={Route::MyRecord} current={current.clone()}>
                                 { "My record" }
+                            </NavLink>
+                        </li>
+                    }
+                    if user.role.can(Permission::BookOwnAppointments) && user.patient_id.is_some() {
+                        <li>
+                            <NavLink id="nav-book" to={Route::Book} current={current.clone()}>
+                                { "Book an appointment" }
                             </NavLink>
                         </li>
                     }

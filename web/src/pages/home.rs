@@ -50,10 +50,28 @@ pub fn HomePage(props: &HomePageProps) -> Html {
                         </p>
                     </li>
                 }
+                if role.can(Permission::ViewAppointments) {
+                    <li class="card" id="card-appointments">
+                        <h2><Link<Route> to={Route::Appointments}>{ "Appointments" }</Link<Route>></h2>
+                        <p>
+                            { if role.can(Permission::BookAppointments) {
+                                "The day and week calendar of each department: book free slots, check patients in, cancel and follow every visit."
+                            } else {
+                                "The day and week calendar of each department: check patients in, start and complete visits."
+                            } }
+                        </p>
+                    </li>
+                }
                 if role.can(Permission::ReadOwnRecord) && user.patient_id.is_some() {
                     <li class="card" id="card-my-record">
                         <h2><Link<Route> to={Route::MyRecord}>{ "My record" }</Link<Route>></h2>
                         <p>{ "Your allergies, conditions, medications, vital signs, visits and lab results, and who viewed your record." }</p>
+                    </li>
+                }
+                if role.can(Permission::BookOwnAppointments) && user.patient_id.is_some() {
+                    <li class="card" id="card-book">
+                        <h2><Link<Route> to={Route::Book}>{ "Book an appointment" }</Link<Route>></h2>
+                        <p>{ "Find a free time in a department, book it, and see or cancel your appointments." }</p>
                     </li>
                 }
                 if role.can(Permission::ManageUsers) {

@@ -1,6 +1,8 @@
 //! One module per routed page (and the forms they share).
 
 pub mod account;
+pub mod appointments;
+pub mod book;
 pub mod chart;
 pub mod home;
 pub mod login;

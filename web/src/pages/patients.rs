@@ -93,7 +93,7 @@ impl Reducible for PatientList {
 
 /// The search for what was typed: `MRN-100042` (or just `100042`) looks up the MRN, anything
 /// else is a name.
-fn query_for(text: &str, birth_date: &str, include_inactive: bool) -> PatientQuery {
+pub fn query_for(text: &str, birth_date: &str, include_inactive: bool) -> PatientQuery {
     let text = text.trim();
     let upper = text.to_uppercase();
     let digits = upper

@@ -6,6 +6,7 @@
 
 mod access_log;
 mod allergies;
+mod appointments;
 mod conditions;
 mod details;
 mod encounters;
@@ -34,6 +35,7 @@ use crate::session::use_session;
 
 use access_log::AccessLogTab;
 use allergies::AllergiesTab;
+use appointments::AppointmentsTab;
 use conditions::ConditionsTab;
 use details::DetailsTab;
 use encounters::EncountersTab;
@@ -52,13 +54,14 @@ pub enum ChartTab {
     Vitals,
     Encounters,
     Labs,
+    Appointments,
     Details,
     AccessLog,
 }
 
 impl ChartTab {
     /// Every tab, in display order.
-    pub const ALL: [ChartTab; 9] = [
+    pub const ALL: [ChartTab; 10] = [
         ChartTab::Summary,
         ChartTab::Allergies,
         ChartTab::Conditions,
@@ -66,6 +69,7 @@ impl ChartTab {
         ChartTab::Vitals,
         ChartTab::Encounters,
         ChartTab::Labs,
+        ChartTab::Appointments,
         ChartTab::Details,
         ChartTab::AccessLog,
     ];
@@ -80,6 +84,7 @@ impl ChartTab {
             ChartTab::Vitals => "vitals",
             ChartTab::Encounters => "encounters",
             ChartTab::Labs => "labs",
+            ChartTab::Appointments => "appointments",
             ChartTab::Details => "details",
             ChartTab::AccessLog => "access-log",
         }
@@ -94,6 +99,7 @@ impl ChartTab {
             ChartTab::Vitals => "Vital signs",
             ChartTab::Encounters => "Encounters",
             ChartTab::Labs => "Lab results",
+            ChartTab::Appointments => "Appointments",
             ChartTab::Details => "Details",
             ChartTab::AccessLog => "Access log",
         }
@@ -130,6 +136,8 @@ pub struct Access {
     /// Allergies and medications.
     pub medications: bool,
     pub access_log: bool,
+    /// The patient's appointments (staff who browse appointments).
+    pub appointments: bool,
     /// Add to and correct the record.
     pub write: bool,
     /// Change demographics.
@@ -148,6 +156,7 @@ impl Access {
             clinical: read(Permission::ReadClinical),
             medications: read(Permission::ReadMedications),
             access_log: read(Permission::ReadAccessLog),
+            appointments: role.can(Permission::ViewAppointments) && !own,
             write: role.can(Permission::WriteClinical),
             edit: role.can(Permission::RegisterPatients),
             deactivate: role.can(Permission::DeactivatePatients),
@@ -165,6 +174,7 @@ impl Access {
             ChartTab::Allergies | ChartTab::Medications => self.medications,
             ChartTab::Details => true,
             ChartTab::AccessLog => self.access_log,
+            ChartTab::Appointments => self.appointments,
         }
     }
 
@@ -316,6 +326,7 @@ pub fn ChartPage(props: &ChartPageProps) -> Html {
                 />
             },
             ChartTab::AccessLog => html! { <AccessLogTab patient_id={id} own={access.own} /> },
+            ChartTab::Appointments => html! { <AppointmentsTab patient_id={id} /> },
         }
     };
 
