@@ -204,6 +204,10 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::ClosedConnection
                 | DatabaseErrorKind::UnableToSendCommand
                 | DatabaseErrorKind::ReadOnlyTransaction => ApiError::Unavailable(err.into()),
+                // Two transactions waited on each other; PostgreSQL rolled this one back.
+                _ if info.message().contains("deadlock detected") => ApiError::Conflict(
+                    "the record was changed at the same time by someone else; try again".into(),
+                ),
                 // libpq reports a dropped connection mid-query as an unknown error.
                 _ if is_connection_failure(info.message()) => ApiError::Unavailable(err.into()),
                 _ => ApiError::Internal(err.into()),

@@ -80,6 +80,16 @@ where
     }
     let value = work(conn)?;
     let response = serde_json::to_value(&value).map_err(|e| ApiError::Internal(e.into()))?;
+    // Keys are kept 24 hours: drop this caller's expired ones (cheap: the primary key starts
+    // with user_id), so the table does not grow forever.
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::user_id.eq(user))
+            .filter(
+                idempotency_keys::created_at.le(chrono::Utc::now() - chrono::Duration::hours(24)),
+            ),
+    )
+    .execute(conn)?;
     diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::user_id.eq(user),

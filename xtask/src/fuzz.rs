@@ -44,8 +44,9 @@ pub fn run() -> Result<()> {
 }
 
 /// Demo accounts whose roles together hold every permission a fuzzed operation can need:
-/// the administrator (accounts, deactivation, access logs) and a doctor (patients and records).
-const ACCOUNTS: [&str; 2] = ["admin@demo.hms", "doctor@demo.hms"];
+/// the administrator (accounts, schedules, deactivation, access logs), a doctor (patients and
+/// records) and the front desk (booking, rescheduling, cancelling).
+const ACCOUNTS: [&str; 3] = ["admin@demo.hms", "doctor@demo.hms", "reception@demo.hms"];
 
 fn fuzz(addr: &str) -> Result<()> {
     if !http::wait_ready(addr, Duration::from_secs(60)) {

@@ -48,7 +48,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     request_body = NewAppointment,
     responses(
         (status = 201, description = "Booked (or the replayed first answer)", body = Appointment,
-            headers(("Location" = String), ("ETag" = String))),
+            headers(("Location" = String), ("ETag" = String),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same key"))),
         (status = 404, description = "A patient account booking for someone else", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The time is taken, or the practitioner is on leave", body = Problem, content_type = "application/problem+json"),
     ),
@@ -91,6 +92,13 @@ async fn book_appointment(
     Ok(res.json(booked.value))
 }
 
+/// A changed appointment with its new `ETag`.
+fn changed_response(appointment: Appointment) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(appointment.version)))
+        .json(appointment)
+}
+
 /// What identifies a booking request for idempotency.
 fn input_key(input: &NewAppointment) -> serde_json::Value {
     serde_json::json!({
@@ -130,7 +138,10 @@ pub struct AppointmentListParams {
     tag = "appointments",
     security(("bearer" = [])),
     params(AppointmentListParams),
-    responses((status = 200, description = "One page of appointments", body = AppointmentPage)),
+    responses(
+        (status = 200, description = "One page of appointments", body = AppointmentPage),
+        (status = 404, description = "A patient account asking for someone else's appointments", body = Problem, content_type = "application/problem+json"),
+    ),
 )]
 #[get("")]
 async fn list_appointments(
@@ -196,7 +207,7 @@ async fn get_appointment(
     ),
     request_body = Reschedule,
     responses(
-        (status = 200, description = "Rescheduled", body = Appointment),
+        (status = 200, description = "Rescheduled", body = Appointment, headers(("ETag" = String))),
         (status = 404, description = "No such appointment", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The new time is taken, or the appointment is no longer booked", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed meanwhile", body = Problem, content_type = "application/problem+json"),
@@ -212,17 +223,16 @@ async fn reschedule_appointment(
     req: HttpRequest,
     path: web::Path<Uuid>,
     body: Json<Reschedule>,
-) -> Result<web::Json<Appointment>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let input = body.into_inner();
     let version = expected_version(&req, input.version);
     let user = *user;
-    Ok(web::Json(
-        db::run(&pool, move |conn| {
-            service::reschedule(conn, &user, &meta, &schedule, id, version, input)
-        })
-        .await?,
-    ))
+    let changed = db::run(&pool, move |conn| {
+        service::reschedule(conn, &user, &meta, &schedule, id, version, input)
+    })
+    .await?;
+    Ok(changed_response(changed))
 }
 
 /// Cancel an appointment, with a reason. Patients may cancel their own up to the cut-off.
@@ -232,7 +242,7 @@ async fn reschedule_appointment(
     params(("appointment_id" = Uuid, Path, description = "Appointment id")),
     request_body = WithReason,
     responses(
-        (status = 200, description = "Cancelled", body = Appointment),
+        (status = 200, description = "Cancelled", body = Appointment, headers(("ETag" = String))),
         (status = 404, description = "No such appointment (or not yours)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already past booked or checked-in, or after the patient cut-off", body = Problem, content_type = "application/problem+json"),
     ),
@@ -245,16 +255,15 @@ async fn cancel_appointment(
     meta: RequestMeta,
     path: web::Path<Uuid>,
     body: Json<WithReason>,
-) -> Result<web::Json<Appointment>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let reason = body.into_inner().reason;
     let user = *user;
-    Ok(web::Json(
-        db::run(&pool, move |conn| {
-            service::cancel(conn, &user, &meta, &schedule, id, &reason)
-        })
-        .await?,
-    ))
+    let changed = db::run(&pool, move |conn| {
+        service::cancel(conn, &user, &meta, &schedule, id, &reason)
+    })
+    .await?;
+    Ok(changed_response(changed))
 }
 
 /// Move an appointment along its workflow: booked → checked_in → in_progress → completed, or
@@ -265,7 +274,7 @@ async fn cancel_appointment(
     params(("appointment_id" = Uuid, Path, description = "Appointment id")),
     request_body = ChangeStatus,
     responses(
-        (status = 200, description = "Changed", body = Appointment),
+        (status = 200, description = "Changed", body = Appointment, headers(("ETag" = String))),
         (status = 404, description = "No such appointment", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The workflow does not allow this change", body = Problem, content_type = "application/problem+json"),
     ),
@@ -277,16 +286,15 @@ async fn change_appointment_status(
     meta: RequestMeta,
     path: web::Path<Uuid>,
     body: Json<ChangeStatus>,
-) -> Result<web::Json<Appointment>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let input = body.into_inner();
     let user = *user;
-    Ok(web::Json(
-        db::run(&pool, move |conn| {
-            service::change_status(conn, &user, &meta, id, input)
-        })
-        .await?,
-    ))
+    let changed = db::run(&pool, move |conn| {
+        service::change_status(conn, &user, &meta, id, input)
+    })
+    .await?;
+    Ok(changed_response(changed))
 }
 
 /// Undo the last status change, with a reason (e.g. checked in the wrong patient).
@@ -296,7 +304,7 @@ async fn change_appointment_status(
     params(("appointment_id" = Uuid, Path, description = "Appointment id")),
     request_body = WithReason,
     responses(
-        (status = 200, description = "Reverted", body = Appointment),
+        (status = 200, description = "Reverted", body = Appointment, headers(("ETag" = String))),
         (status = 404, description = "No such appointment", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Nothing to revert, or the slot was taken meanwhile", body = Problem, content_type = "application/problem+json"),
     ),
@@ -308,16 +316,15 @@ async fn revert_appointment_status(
     meta: RequestMeta,
     path: web::Path<Uuid>,
     body: Json<WithReason>,
-) -> Result<web::Json<Appointment>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let reason = body.into_inner().reason;
     let user = *user;
-    Ok(web::Json(
-        db::run(&pool, move |conn| {
-            service::revert(conn, &user, &meta, id, &reason)
-        })
-        .await?,
-    ))
+    let changed = db::run(&pool, move |conn| {
+        service::revert(conn, &user, &meta, id, &reason)
+    })
+    .await?;
+    Ok(changed_response(changed))
 }
 
 /// The appointment's status history, oldest first.
@@ -334,11 +341,12 @@ async fn revert_appointment_status(
 async fn get_appointment_history(
     pool: web::Data<DbPool>,
     user: Viewer,
+    meta: RequestMeta,
     path: web::Path<Uuid>,
 ) -> Result<web::Json<Vec<StatusChange>>, ApiError> {
     let id = path.into_inner();
     let user = *user;
     Ok(web::Json(
-        db::run(&pool, move |conn| service::history(conn, &user, id)).await?,
+        db::run(&pool, move |conn| service::history(conn, &user, &meta, id)).await?,
     ))
 }

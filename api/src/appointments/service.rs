@@ -89,12 +89,14 @@ fn overlap(err: diesel::result::Error) -> ApiError {
 }
 
 /// Checks a requested time against the practitioner's hours and leave; returns the end.
+/// `one_slot` (patient accounts): the time must be one slot of the grid, as `/slots` offers.
 fn check_time(
     conn: &mut PgConnection,
     schedule: &Schedule,
     practitioner_id: Uuid,
     starts_at: DateTime<Utc>,
     ends_at: Option<DateTime<Utc>>,
+    one_slot: bool,
 ) -> Result<DateTime<Utc>, ApiError> {
     let mut check = Check::new();
     let now = Utc::now();
@@ -124,16 +126,33 @@ fn check_time(
             "is outside the practitioner's working hours; pick a free slot",
         ));
     }
+    let slot_end = starts_at + Duration::minutes(i64::from(window.slot_minutes));
+    if one_slot && (!window.on_grid || ends_at.is_some_and(|end| end != slot_end)) {
+        return Err(ApiError::invalid(
+            "starts_at",
+            "is not one of the practitioner's slots; pick a free slot",
+        ));
+    }
     if window.on_leave {
         return Err(ApiError::Conflict(
             "the practitioner is not available then (leave or blocked time)".into(),
         ));
     }
-    Ok(ends_at.unwrap_or(starts_at + Duration::minutes(i64::from(window.slot_minutes))))
+    Ok(ends_at.unwrap_or(slot_end))
+}
+
+/// Maps "no such row" to a field error and keeps every other failure (a lost database is
+/// still a 503, not a 422).
+fn unknown_as_invalid(field: &'static str, message: &'static str) -> impl Fn(ApiError) -> ApiError {
+    move |e| match e {
+        ApiError::NotFound(_) => ApiError::invalid(field, message),
+        other => other,
+    }
 }
 
 /// Books an appointment. The practitioner's and the patient's exclusion constraints make a
 /// double booking impossible even for concurrent requests: exactly one wins, the others get 409.
+/// Staff may book any time inside the working hours; a patient account books one slot.
 pub fn book(
     conn: &mut PgConnection,
     user: &AuthUser,
@@ -150,30 +169,36 @@ pub fn book(
     let mut check = Check::new();
     check.text("reason", &input.reason, 1, 500);
     check.finish()?;
-    let patient = patients::service::require(conn, input.patient_id)
-        .map_err(|_| ApiError::invalid("patient_id", "is not a registered patient"))?;
+    let patient = patients::service::require(conn, input.patient_id).map_err(
+        unknown_as_invalid("patient_id", "is not a registered patient"),
+    )?;
     if !patient.active {
         return Err(ApiError::invalid(
             "patient_id",
             "the patient is deactivated",
         ));
     }
-    let practitioner = scheduling::service::require_practitioner(conn, input.practitioner_id)
-        .map_err(|_| ApiError::invalid("practitioner_id", "is not a practitioner"))?;
+    let practitioner =
+        scheduling::service::require_practitioner(conn, input.practitioner_id).map_err(
+            unknown_as_invalid("practitioner_id", "is not a practitioner"),
+        )?;
     if !practitioner.active {
         return Err(ApiError::invalid(
             "practitioner_id",
             "the practitioner is not bookable",
         ));
     }
+    let one_slot = !user.role.can(Permission::BookAppointments);
     let ends_at = check_time(
         conn,
         schedule,
         practitioner.id,
         input.starts_at,
         input.ends_at,
+        one_slot,
     )?;
     conn.transaction(|conn| {
+        repo::lock_calendars(conn, &[practitioner.id], &[input.patient_id])?;
         let id = repo::insert(
             conn,
             &NewAppointmentRow {
@@ -267,6 +292,11 @@ pub fn list(
         }
         (None, from, to) => (from, to),
     };
+    for (field, day) in [("date", query.date), ("from", query.from), ("to", query.to)] {
+        if let Some(day) = day {
+            scheduling::service::check_day(&mut check, field, day);
+        }
+    }
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             check.fail("to", "must not be before from");
@@ -343,37 +373,66 @@ pub fn reschedule(
     )?;
     let version = version?;
     let practitioner_id = input.practitioner_id.unwrap_or(current.practitioner_id);
-    let practitioner = scheduling::service::require_practitioner(conn, practitioner_id)
-        .map_err(|_| ApiError::invalid("practitioner_id", "is not a practitioner"))?;
+    let practitioner = scheduling::service::require_practitioner(conn, practitioner_id).map_err(
+        unknown_as_invalid("practitioner_id", "is not a practitioner"),
+    )?;
+    if !practitioner.active {
+        return Err(ApiError::invalid(
+            "practitioner_id",
+            "the practitioner is not bookable",
+        ));
+    }
     let ends_at = check_time(
         conn,
         schedule,
         practitioner_id,
         input.starts_at,
         input.ends_at,
+        false,
     )?;
     conn.transaction(|conn| {
-        let (status, patient_id, current_version) =
-            repo::lock(conn, id)?.ok_or_else(|| ApiError::not_found("the appointment"))?;
-        if current_version != version {
+        let locked = repo::lock(conn, id)?.ok_or_else(|| ApiError::not_found("the appointment"))?;
+        if locked.version != version {
             return Err(ApiError::PreconditionFailed(format!(
-                "the appointment was changed by someone else (now version {current_version}); reload and try again"
+                "the appointment was changed by someone else (now version {}); reload and try again",
+                locked.version
             )));
         }
-        if status != AppointmentStatus::Booked.as_str() {
+        if locked.status != AppointmentStatus::Booked.as_str() {
             return Err(ApiError::Conflict(format!(
-                "only a booked appointment can be moved; this one is {status}"
+                "only a booked appointment can be moved; this one is {}",
+                locked.status
             )));
         }
-        repo::move_to(conn, id, practitioner_id, practitioner.department_id, input.starts_at, ends_at)
-            .map_err(overlap)?;
-        patients::service::audit(conn, user, meta, patient_id, "reschedule", "appointments", Some(id.to_string()))?;
+        repo::lock_calendars(
+            conn,
+            &[locked.practitioner_id, practitioner_id],
+            &[locked.patient_id],
+        )?;
+        repo::move_to(
+            conn,
+            id,
+            practitioner_id,
+            practitioner.department_id,
+            input.starts_at,
+            ends_at,
+        )
+        .map_err(overlap)?;
+        patients::service::audit(
+            conn,
+            user,
+            meta,
+            locked.patient_id,
+            "reschedule",
+            "appointments",
+            Some(id.to_string()),
+        )?;
         Ok(to_dto(load(conn, id)?))
     })
 }
 
-/// Cancels an appointment. Staff may cancel until it starts; a patient cancelling their own
-/// must do so before the cut-off.
+/// Cancels a booked or checked-in appointment. Staff may cancel at any time; a patient
+/// cancelling their own must do so before the cut-off.
 pub fn cancel(
     conn: &mut PgConnection,
     user: &AuthUser,
@@ -393,8 +452,10 @@ pub fn cancel(
         "the appointment",
     )?;
     if !user.role.can(Permission::BookAppointments) {
-        let cutoff = current.starts_at - Duration::minutes(schedule.patient_cancel_cutoff_minutes);
-        if Utc::now() > cutoff {
+        // An absurd setting must not panic: a cut-off beyond any date means "never online".
+        let cutoff = Duration::try_minutes(schedule.patient_cancel_cutoff_minutes)
+            .and_then(|d| current.starts_at.checked_sub_signed(d));
+        if cutoff.is_none_or(|cutoff| Utc::now() > cutoff) {
             return Err(ApiError::Conflict(format!(
                 "appointments can be cancelled online up to {} minutes before they start; please call the hospital",
                 schedule.patient_cancel_cutoff_minutes
@@ -430,14 +491,12 @@ pub fn change_status(
         );
     }
     check.finish()?;
-    transition(
-        conn,
-        user,
-        meta,
-        id,
-        input.status,
-        input.reason.as_deref().map(str::trim),
-    )
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    transition(conn, user, meta, id, input.status, reason)
 }
 
 fn transition(
@@ -449,9 +508,8 @@ fn transition(
     reason: Option<&str>,
 ) -> Result<Appointment, ApiError> {
     conn.transaction(|conn| {
-        let (status, patient_id, _) =
-            repo::lock(conn, id)?.ok_or_else(|| ApiError::not_found("the appointment"))?;
-        let from = AppointmentStatus::parse(&status).unwrap_or(AppointmentStatus::Booked);
+        let locked = repo::lock(conn, id)?.ok_or_else(|| ApiError::not_found("the appointment"))?;
+        let from = AppointmentStatus::parse(&locked.status).unwrap_or(AppointmentStatus::Booked);
         if !from.can_move_to(to) {
             return Err(ApiError::Conflict(format!(
                 "an appointment that is {} cannot become {}",
@@ -459,10 +517,11 @@ fn transition(
                 to.as_str()
             )));
         }
+        repo::lock_calendars(conn, &[locked.practitioner_id], &[locked.patient_id])?;
         let cancel_reason = (to == AppointmentStatus::Cancelled)
             .then_some(reason)
             .flatten();
-        repo::set_status(conn, id, to.as_str(), cancel_reason)?;
+        repo::set_status(conn, id, to.as_str(), cancel_reason).map_err(overlap)?;
         repo::record_change(
             conn,
             id,
@@ -476,7 +535,7 @@ fn transition(
             conn,
             user,
             meta,
-            patient_id,
+            locked.patient_id,
             to.as_str(),
             "appointments",
             Some(id.to_string()),
@@ -486,6 +545,7 @@ fn transition(
 }
 
 /// Undoes the last status change (a wrong check-in, a no-show that arrived), with a reason.
+/// Undoing a cancellation needs the time to be free still (409 otherwise).
 pub fn revert(
     conn: &mut PgConnection,
     user: &AuthUser,
@@ -497,18 +557,24 @@ pub fn revert(
     check.text("reason", reason, 1, 500);
     check.finish()?;
     conn.transaction(|conn| {
-        let (status, patient_id, _) =
-            repo::lock(conn, id)?.ok_or_else(|| ApiError::not_found("the appointment"))?;
+        let locked = repo::lock(conn, id)?.ok_or_else(|| ApiError::not_found("the appointment"))?;
+        let status = locked.status;
         let last = repo::history(conn, id)?
             .into_iter()
             .rev()
             .find(|c| c.to_status == status && c.from_status.is_some())
             .ok_or_else(|| ApiError::Conflict("there is no status change to revert".into()))?;
+        if last.is_revert {
+            // Reverting a revert would silently redo the wrong change; make the move explicitly.
+            return Err(ApiError::Conflict(
+                "the last change was already a revert; change the status explicitly instead".into(),
+            ));
+        }
         let back_to = last
             .from_status
             .unwrap_or_else(|| AppointmentStatus::Booked.as_str().to_owned());
-        let cancel_reason: Option<&str> = None;
-        repo::set_status(conn, id, &back_to, cancel_reason).map_err(overlap)?;
+        repo::lock_calendars(conn, &[locked.practitioner_id], &[locked.patient_id])?;
+        repo::set_status(conn, id, &back_to, None).map_err(overlap)?;
         repo::record_change(
             conn,
             id,
@@ -522,7 +588,7 @@ pub fn revert(
             conn,
             user,
             meta,
-            patient_id,
+            locked.patient_id,
             "revert_status",
             "appointments",
             Some(id.to_string()),
@@ -531,28 +597,42 @@ pub fn revert(
     })
 }
 
+/// The appointment's status history, oldest first; reading it is audited like the appointment.
 pub fn history(
     conn: &mut PgConnection,
     user: &AuthUser,
+    meta: &RequestMeta,
     id: Uuid,
 ) -> Result<Vec<StatusChange>, ApiError> {
-    let row = load(conn, id)?;
-    authorize(
-        user,
-        Permission::ViewAppointments,
-        row.patient_id,
-        "the appointment",
-    )?;
-    Ok(repo::history(conn, id)?
-        .into_iter()
-        .map(|c| StatusChange {
-            from_status: c.from_status.as_deref().and_then(AppointmentStatus::parse),
-            to_status: AppointmentStatus::parse(&c.to_status).unwrap_or(AppointmentStatus::Booked),
-            changed_by: c.changed_by,
-            changed_by_name: c.changed_by_name,
-            changed_at: c.changed_at,
-            reason: c.reason,
-            is_revert: c.is_revert,
-        })
-        .collect())
+    conn.transaction(|conn| {
+        let row = load(conn, id)?;
+        authorize(
+            user,
+            Permission::ViewAppointments,
+            row.patient_id,
+            "the appointment",
+        )?;
+        patients::service::audit(
+            conn,
+            user,
+            meta,
+            row.patient_id,
+            "read_history",
+            "appointments",
+            Some(id.to_string()),
+        )?;
+        Ok(repo::history(conn, id)?
+            .into_iter()
+            .map(|c| StatusChange {
+                from_status: c.from_status.as_deref().and_then(AppointmentStatus::parse),
+                to_status: AppointmentStatus::parse(&c.to_status)
+                    .unwrap_or(AppointmentStatus::Booked),
+                changed_by: c.changed_by,
+                changed_by_name: c.changed_by_name,
+                changed_at: c.changed_at,
+                reason: c.reason,
+                is_revert: c.is_revert,
+            })
+            .collect())
+    })
 }

@@ -9,6 +9,7 @@ use crate::auth::password;
 use crate::db::schema::{demo_seeds, users};
 
 mod patients;
+mod schedule;
 
 /// The password of every demo account. Demo data is for trying HMS out, never for production.
 pub const DEMO_PASSWORD: &str = "hms-demo-password";
@@ -31,6 +32,9 @@ pub fn seed(conn: &mut PgConnection) -> anyhow::Result<Vec<&'static str>> {
     }
     if load_once(conn, "patients", patients::seed)? {
         loaded.push("patients");
+    }
+    if load_once(conn, "schedule", schedule::seed)? {
+        loaded.push("schedule");
     }
     Ok(loaded)
 }

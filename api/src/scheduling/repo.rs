@@ -326,13 +326,16 @@ pub struct WindowCheck {
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub within_hours: bool,
     #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub on_grid: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
     pub on_leave: bool,
     #[diesel(sql_type = diesel::sql_types::Int4)]
     pub slot_minutes: i32,
 }
 
 /// Whether `[starts_at, ends_at)` lies inside one of the practitioner's working windows on its
-/// local day, whether it overlaps leave, and that window's slot length (0 when outside).
+/// local day, whether `starts_at` is one of that window's slot starts (as [`free_slots`] makes
+/// them), whether it overlaps leave, and that window's slot length (0 when outside).
 pub fn check_window(
     conn: &mut PgConnection,
     time_zone: &str,
@@ -341,10 +344,10 @@ pub fn check_window(
     ends_at: Option<DateTime<Utc>>,
 ) -> QueryResult<WindowCheck> {
     diesel::sql_query(
-        "WITH local AS (SELECT ($3 AT TIME ZONE $1) AS s,
-                               (coalesce($4, $3) AT TIME ZONE $1) AS e),
+        "WITH local AS (SELECT ($3 AT TIME ZONE $1) AS s),
               hit AS (
                  SELECT r.slot_minutes,
+                        (local.s::date + r.starts_at) AT TIME ZONE $1 AS opens,
                         (local.s::date + r.ends_at) AT TIME ZONE $1 AS closes
                    FROM availability_rules r, local
                   WHERE r.practitioner_id = $2
@@ -354,6 +357,8 @@ pub fn check_window(
                   ORDER BY r.starts_at LIMIT 1)
          SELECT (hit.slot_minutes IS NOT NULL
                  AND coalesce($4, $3 + make_interval(mins => hit.slot_minutes)) <= hit.closes) AS within_hours,
+                coalesce(mod(extract(epoch FROM ($3 - hit.opens))::numeric, hit.slot_minutes * 60) = 0,
+                         false) AS on_grid,
                 EXISTS (SELECT 1 FROM availability_exceptions e
                          WHERE e.practitioner_id = $2
                            AND e.period && tstzrange($3, coalesce($4, $3 + make_interval(mins => coalesce(hit.slot_minutes, 1))), '[)')) AS on_leave,

@@ -1,6 +1,6 @@
 //! Directory rules: who can be booked, their hours and leave, and free slots. No actix types.
 
-use chrono::{Duration, NaiveDate, Timelike};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use diesel::prelude::*;
 use hms_api_types::appointments::{
     Availability, AvailabilityException, Department, NewAvailabilityException, NewDepartment,
@@ -21,6 +21,26 @@ const DIRECTORY_LIMIT: i64 = 500;
 pub const MAX_SLOT_DAYS: i64 = 31;
 /// The most slots one search returns.
 const MAX_SLOTS: i64 = 2000;
+
+/// The dates the API accepts: years 1 to 9999, as RFC 3339 writes them. (chrono parses
+/// years far beyond what PostgreSQL stores; those would fail in the database instead.)
+fn sensible_year(year: i32) -> bool {
+    (1..=9999).contains(&year)
+}
+
+/// Adds a field error when `day` is outside the years 1 to 9999.
+pub fn check_day(check: &mut Check, field: &str, day: NaiveDate) {
+    if !sensible_year(day.year()) {
+        check.fail(field, "must be a date between 0001-01-01 and 9999-12-31");
+    }
+}
+
+/// Adds a field error when `at` is outside the years 1 to 9999.
+pub fn check_instant(check: &mut Check, field: &str, at: DateTime<Utc>) {
+    if !sensible_year(at.year()) {
+        check.fail(field, "must be a time between the years 0001 and 9999");
+    }
+}
 
 fn department(row: DepartmentRow) -> Department {
     Department {
@@ -256,6 +276,8 @@ pub fn add_exception(
 ) -> Result<AvailabilityException, ApiError> {
     let mut check = Check::new();
     check.text("reason", &input.reason, 1, 200);
+    check_instant(&mut check, "starts_at", input.starts_at);
+    check_instant(&mut check, "ends_at", input.ends_at);
     if input.ends_at <= input.starts_at {
         check.fail("ends_at", "must be after starts_at");
     } else if input.ends_at - input.starts_at > Duration::days(366) {
@@ -314,6 +336,8 @@ pub fn slots(
     if practitioner_id.is_none() && department_id.is_none() {
         check.fail("practitioner_id", "give practitioner_id or department_id");
     }
+    check_day(&mut check, "from", from);
+    check_day(&mut check, "to", to);
     if to < from {
         check.fail("to", "must not be before from");
     } else if (to - from).num_days() >= MAX_SLOT_DAYS {

@@ -1,6 +1,8 @@
 //! Walks the role table: every protected endpoint, every role. A new secured endpoint that is
 //! not listed here fails `every_secured_operation_is_covered_by_the_walk`.
 
+use std::ops::Deref;
+
 use hms_api_types::{Permission, Role};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -17,7 +19,7 @@ pub struct Endpoint {
     pub patient_scoped: bool,
 }
 
-const fn ep(method: &'static str, path: &'static str, permission: Permission) -> Endpoint {
+pub const fn ep(method: &'static str, path: &'static str, permission: Permission) -> Endpoint {
     Endpoint {
         method,
         path,
@@ -27,9 +29,50 @@ const fn ep(method: &'static str, path: &'static str, permission: Permission) ->
     }
 }
 
-/// Every protected operation. Paths use `{patient_id}` for a patient's record and `{id}` for
-/// any other id; both are filled in by the walk.
-pub fn protected() -> Vec<Endpoint> {
+/// One operation of the walk: an [`Endpoint`] and, for the endpoints a patient account may use
+/// on its own appointments, a second permission that grants it too (`or_permission`). A role
+/// holding either is allowed; the service then decides whose data it may touch (a patient
+/// asking about someone else's appointment gets 404, see `appointments.rs`).
+pub struct Operation {
+    pub endpoint: Endpoint,
+    pub or_permission: Option<Permission>,
+}
+
+impl Operation {
+    /// Whether the role table lets `role` call this operation at all.
+    pub fn allows(&self, role: Role) -> bool {
+        role.can(self.endpoint.permission) || self.or_permission.is_some_and(|p| role.can(p))
+    }
+}
+
+impl Deref for Operation {
+    type Target = Endpoint;
+
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
+impl From<Endpoint> for Operation {
+    fn from(endpoint: Endpoint) -> Self {
+        Operation {
+            endpoint,
+            or_permission: None,
+        }
+    }
+}
+
+/// `endpoint`, also granted by `or_permission`.
+pub fn either(endpoint: Endpoint, or_permission: Permission) -> Operation {
+    Operation {
+        endpoint,
+        or_permission: Some(or_permission),
+    }
+}
+
+/// Every protected operation. Paths use `{patient_id}` for a patient's record and `{id}` (or
+/// `{practitioner_id}`, `{appointment_id}`, …) for any other id; all are filled in by the walk.
+pub fn protected() -> Vec<Operation> {
     use Permission::*;
     let with_body = |mut e: Endpoint| {
         e.body = Some(json!({}));
@@ -39,7 +82,7 @@ pub fn protected() -> Vec<Endpoint> {
         e.patient_scoped = true;
         e
     };
-    let mut all = vec![
+    let mut all: Vec<Operation> = vec![
         ep("GET", "/api/v1/users", ManageUsers),
         with_body(ep("POST", "/api/v1/users", ManageUsers)),
         ep("GET", "/api/v1/users/{id}", ManageUsers),
@@ -69,8 +112,12 @@ pub fn protected() -> Vec<Endpoint> {
             "/api/v1/patients/{patient_id}/access-log",
             ReadAccessLog,
         )),
-    ];
-    all.extend(crate::records::protected());
+    ]
+    .into_iter()
+    .map(Operation::from)
+    .collect::<Vec<_>>();
+    all.extend(crate::records::protected().into_iter().map(Operation::from));
+    all.extend(crate::appointments::protected());
     all
 }
 
@@ -110,11 +157,17 @@ async fn every_role_gets_exactly_what_the_role_table_grants() {
                 .send_raw(e.method, &path, Some(&token), "application/json", body)
                 .await;
             let who = format!("{role} {} {}", e.method, e.path);
-            if role.can(e.permission) {
+            if e.allows(role) {
                 assert!(
                     ![401, 403].contains(&reply.status),
                     "{who} must be allowed, got {}",
                     reply.status
+                );
+                assert!(
+                    reply.status < 500,
+                    "{who} must not fail, got {}: {}",
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
                 );
             } else if role == Role::Patient && e.patient_scoped {
                 reply.assert_problem(404, "not-found");

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod appointments;
 mod auth;
 mod errors;
 mod ops;

@@ -4,6 +4,7 @@
 //! `chromium` and `chromium-driver` (`cargo xtask setup` installs them). One binary: the
 //! harness is here, the tests are in the modules.
 
+mod appointments;
 mod auth;
 mod patients;
 
