@@ -12,6 +12,7 @@ pub mod page;
 pub mod patients;
 pub mod problem;
 pub mod records;
+pub mod serde_object;
 pub mod users;
 
 pub use access::{Permission, Role};

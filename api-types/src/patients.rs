@@ -141,9 +141,9 @@ pub struct CreatePatient {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_object::optional_object")]
     pub address: Option<Address>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::serde_object::optional_object")]
     pub emergency_contact: Option<EmergencyContact>,
     #[serde(default)]
     #[cfg_attr(
@@ -200,9 +200,17 @@ pub struct UpdatePatient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_object::optional_object"
+    )]
     pub address: Option<Address>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_object::optional_object"
+    )]
     pub emergency_contact: Option<EmergencyContact>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(

@@ -457,9 +457,10 @@ fn check_address(check: &mut Check, a: Address) -> Address {
     }
 }
 
-/// An emergency contact needs a name and a phone; both empty means none.
+/// An emergency contact needs a name and a phone; all parts empty means none.
 fn check_emergency(check: &mut Check, e: EmergencyContact) -> Option<EmergencyContact> {
-    if e.name.trim().is_empty() && e.phone.trim().is_empty() {
+    let relationship = optional_text(check, "emergency_contact.relationship", e.relationship, 50);
+    if e.name.trim().is_empty() && e.phone.trim().is_empty() && relationship.is_none() {
         return None;
     }
     check.text("emergency_contact.name", &e.name, 1, 200);
@@ -469,7 +470,7 @@ fn check_emergency(check: &mut Check, e: EmergencyContact) -> Option<EmergencyCo
     }
     Some(EmergencyContact {
         name: e.name.trim().to_owned(),
-        relationship: optional_text(check, "emergency_contact.relationship", e.relationship, 50),
+        relationship,
         phone: phone.unwrap_or_default(),
     })
 }

@@ -429,3 +429,31 @@ async fn patient_search_uses_the_indexes_at_hospital_scale() {
         );
     }
 }
+
+#[actix_rt::test]
+async fn an_emergency_contact_with_only_an_overlong_relationship_is_refused_not_dropped() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Receptionist);
+    let mut body = maria();
+    body["emergency_contact"] = json!({"name": "", "phone": "", "relationship": "x".repeat(51)});
+
+    let reply = register(&app, &token, &body).await;
+
+    let fields = field_names(&reply.assert_problem(422, "validation"));
+    assert!(
+        fields.contains(&"emergency_contact.relationship".to_owned()),
+        "{fields:?}"
+    );
+}
+
+#[actix_rt::test]
+async fn a_nested_object_sent_as_an_array_is_refused() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Receptionist);
+    let mut body = maria();
+    body["address"] = json!([null, null]);
+
+    let reply = register(&app, &token, &body).await;
+
+    reply.assert_problem(422, "validation");
+}
