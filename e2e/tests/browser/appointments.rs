@@ -21,10 +21,21 @@ fn demo_doctor(api: &TestApi) -> (Uuid, Uuid) {
         .expect("the demo doctor is a practitioner")
 }
 
-/// Clicks the first free slot that starts more than `hours` from now; returns its start.
-async fn click_free_slot_after(browser: &Browser, container: &str, hours: i64) -> String {
-    let deadline = std::time::Instant::now() + crate::WAIT;
+/// Clicks the first free slot that starts more than `hours` from now; returns its start. When
+/// the shown week has none left (a Friday evening, a weekend), moves on with `next_week`.
+async fn click_free_slot_after(
+    browser: &Browser,
+    container: &str,
+    next_week: &str,
+    hours: i64,
+) -> String {
+    let deadline = std::time::Instant::now() + crate::WAIT * 2;
+    let mut tries = 0;
     loop {
+        tries += 1;
+        if tries % 15 == 0 {
+            browser.click(next_week).await;
+        }
         let found = browser
             .client
             .execute(
@@ -86,7 +97,7 @@ async fn a_receptionist_books_from_a_free_slot_and_a_slot_taken_elsewhere_shows_
         .await;
     browser.click("#calendar-view-week").await;
 
-    click_free_slot_after(&browser, "#calendar", 2).await;
+    click_free_slot_after(&browser, "#calendar", "#calendar-next", 2).await;
     browser.fill("#booking-patient-search", "zabrowski").await;
     browser.click("li.booking-patient button").await;
     browser
@@ -163,7 +174,7 @@ async fn a_patient_books_and_cancels_their_own_appointment() {
         .set_value("#book-department", &department.to_string())
         .await;
 
-    click_free_slot_after(&browser, "#book-slots", 26).await;
+    click_free_slot_after(&browser, "#book-slots", "#book-next-week", 26).await;
     browser.fill("#book-reason", "Annual check-up").await;
     browser.click("#book-submit").await;
     browser.wait_for_text("#book-success", "").await;
