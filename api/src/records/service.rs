@@ -319,6 +319,27 @@ impl<R> Entries<R> {
         ApiError::not_found(&format!("the {}", self.noun))
     }
 
+    /// Audits an update of the patient's entry `id` and returns the entry as it is now.
+    fn updated(
+        &self,
+        conn: &mut PgConnection,
+        user: &AuthUser,
+        meta: &RequestMeta,
+        patient_id: Uuid,
+        id: Uuid,
+    ) -> Result<R, ApiError> {
+        audit(
+            conn,
+            user,
+            meta,
+            patient_id,
+            "update",
+            self.entity,
+            Some(id.to_string()),
+        )?;
+        self.require(conn, patient_id, id)
+    }
+
     fn stale(&self, current_version: i32) -> ApiError {
         ApiError::PreconditionFailed(format!(
             "the {} was changed by someone else (now version {current_version}); reload and try again",
@@ -635,16 +656,7 @@ pub fn update_allergy(
         if !repo::update_allergy(conn, patient_id, allergy_id, version, &changes)? {
             return Err(ALLERGIES.stale(current.version));
         }
-        audit(
-            conn,
-            user,
-            meta,
-            patient_id,
-            "update",
-            ALLERGIES.entity,
-            Some(allergy_id.to_string()),
-        )?;
-        allergy_dto(ALLERGIES.require(conn, patient_id, allergy_id)?)
+        allergy_dto(ALLERGIES.updated(conn, user, meta, patient_id, allergy_id)?)
     })
 }
 
@@ -800,16 +812,7 @@ pub fn update_condition(
         if !repo::update_condition(conn, patient_id, condition_id, version, &changes)? {
             return Err(CONDITIONS.stale(current.version));
         }
-        audit(
-            conn,
-            user,
-            meta,
-            patient_id,
-            "update",
-            CONDITIONS.entity,
-            Some(condition_id.to_string()),
-        )?;
-        condition_dto(CONDITIONS.require(conn, patient_id, condition_id)?)
+        condition_dto(CONDITIONS.updated(conn, user, meta, patient_id, condition_id)?)
     })
 }
 
@@ -985,16 +988,7 @@ pub fn update_medication(
         if !repo::update_medication(conn, patient_id, medication_id, version, &changes)? {
             return Err(MEDICATIONS.stale(current.version));
         }
-        audit(
-            conn,
-            user,
-            meta,
-            patient_id,
-            "update",
-            MEDICATIONS.entity,
-            Some(medication_id.to_string()),
-        )?;
-        medication_dto(MEDICATIONS.require(conn, patient_id, medication_id)?)
+        medication_dto(MEDICATIONS.updated(conn, user, meta, patient_id, medication_id)?)
     })
 }
 
