@@ -121,6 +121,20 @@ pub enum Permission {
     RevertAppointmentStatus,
     /// A patient account: see, book and cancel its own appointments (within the rules).
     BookOwnAppointments,
+    /// See items, locations, lots, stock levels, movements and shortages.
+    ViewInventory,
+    /// Create and change items and their reorder levels.
+    ManageItems,
+    /// Create and change stock locations.
+    ManageLocations,
+    /// Receive, transfer, adjust and write off stock.
+    MoveStock,
+    /// Dispense stock (to a patient or for ward use).
+    DispenseStock,
+    /// Report a shortage by hand: every staff member.
+    ReportShortages,
+    /// Work shortages: acknowledge, order, resolve, dismiss.
+    ManageShortages,
 }
 
 impl Permission {
@@ -169,6 +183,19 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
     ),
     (Permission::RevertAppointmentStatus, &[Doctor, Receptionist]),
     (Permission::BookOwnAppointments, &[Patient]),
+    (
+        Permission::ViewInventory,
+        &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
+    ),
+    (Permission::ManageItems, &[Admin, Pharmacist]),
+    (Permission::ManageLocations, &[Admin]),
+    (Permission::MoveStock, &[Pharmacist]),
+    (Permission::DispenseStock, &[Nurse, Pharmacist]),
+    (
+        Permission::ReportShortages,
+        &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
+    ),
+    (Permission::ManageShortages, &[Pharmacist]),
 ];
 
 #[cfg(test)]
@@ -190,6 +217,17 @@ mod tests {
             .filter(|r| r.can(Permission::ManageUsers))
             .collect();
         assert_eq!(managers, vec![Admin]);
+    }
+
+    #[test]
+    fn every_staff_member_can_report_a_shortage_and_no_patient_can() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.can(Permission::ReportShortages),
+                role.is_staff(),
+                "{role}"
+            );
+        }
     }
 
     #[test]

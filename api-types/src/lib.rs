@@ -7,6 +7,7 @@
 pub mod access;
 pub mod appointments;
 pub mod auth;
+pub mod inventory;
 pub mod ops;
 pub mod page;
 pub mod patients;

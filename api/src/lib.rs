@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod inventory;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;

@@ -18,6 +18,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
             )
             .service(scope::scope("/slots").configure(crate::scheduling::configure_slots))
             .service(scope::scope("/appointments").configure(crate::appointments::configure))
+            .service(scope::scope("/inventory").configure(crate::inventory::configure))
             // One scope: actix does not fall through from one matching scope to another.
             .service(
                 scope::scope("/patients")

@@ -151,6 +151,13 @@ pub mod can {
         UpdateAppointmentStatus,
         RevertAppointmentStatus,
         BookOwnAppointments,
+        ViewInventory,
+        ManageItems,
+        ManageLocations,
+        MoveStock,
+        DispenseStock,
+        ReportShortages,
+        ManageShortages,
     );
 }
 

@@ -269,6 +269,127 @@ diesel::table! {
 }
 
 diesel::table! {
+    shortage_events (id) {
+        id -> Int8,
+        shortage_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        by_user -> Uuid,
+        at -> Timestamptz,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    shortages (id) {
+        id -> Uuid,
+        item_id -> Uuid,
+        location_id -> Uuid,
+        status -> Text,
+        severity -> Text,
+        source -> Text,
+        critical_item -> Bool,
+        note -> Nullable<Text>,
+        level_at_open -> Nullable<Int8>,
+        order_reference -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+        opened_by -> Uuid,
+        opened_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    stock_balances (id) {
+        id -> Int8,
+        item_id -> Uuid,
+        lot_id -> Nullable<Uuid>,
+        location_id -> Uuid,
+        quantity -> Int8,
+    }
+}
+
+diesel::table! {
+    stock_items (id) {
+        id -> Uuid,
+        sku -> Text,
+        name -> Text,
+        search_name -> Text,
+        category -> Text,
+        unit -> Text,
+        reorder_level -> Int4,
+        reorder_quantity -> Int4,
+        critical -> Bool,
+        lot_tracked -> Bool,
+        active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    stock_ledger (id) {
+        id -> Int8,
+        movement_id -> Uuid,
+        item_id -> Uuid,
+        lot_id -> Nullable<Uuid>,
+        location_id -> Uuid,
+        delta -> Int4,
+    }
+}
+
+diesel::table! {
+    stock_locations (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    stock_lots (id) {
+        id -> Uuid,
+        item_id -> Uuid,
+        lot_number -> Text,
+        expires_on -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    stock_movements (id) {
+        id -> Uuid,
+        kind -> Text,
+        item_id -> Uuid,
+        from_location_id -> Nullable<Uuid>,
+        to_location_id -> Nullable<Uuid>,
+        quantity -> Int4,
+        patient_id -> Nullable<Uuid>,
+        medication_id -> Nullable<Uuid>,
+        write_off_reason -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        performed_by -> Uuid,
+        performed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    stock_reorder_levels (item_id, location_id) {
+        item_id -> Uuid,
+        location_id -> Uuid,
+        reorder_level -> Int4,
+        reorder_quantity -> Int4,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -329,6 +450,25 @@ diesel::joinable!(medications -> patients (patient_id));
 diesel::joinable!(practitioners -> departments (department_id));
 diesel::joinable!(practitioners -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(shortage_events -> shortages (shortage_id));
+diesel::joinable!(shortage_events -> users (by_user));
+diesel::joinable!(shortages -> stock_items (item_id));
+diesel::joinable!(shortages -> stock_locations (location_id));
+diesel::joinable!(shortages -> users (opened_by));
+diesel::joinable!(stock_balances -> stock_items (item_id));
+diesel::joinable!(stock_balances -> stock_locations (location_id));
+diesel::joinable!(stock_balances -> stock_lots (lot_id));
+diesel::joinable!(stock_ledger -> stock_items (item_id));
+diesel::joinable!(stock_ledger -> stock_locations (location_id));
+diesel::joinable!(stock_ledger -> stock_lots (lot_id));
+diesel::joinable!(stock_ledger -> stock_movements (movement_id));
+diesel::joinable!(stock_lots -> stock_items (item_id));
+diesel::joinable!(stock_movements -> medications (medication_id));
+diesel::joinable!(stock_movements -> patients (patient_id));
+diesel::joinable!(stock_movements -> stock_items (item_id));
+diesel::joinable!(stock_movements -> users (performed_by));
+diesel::joinable!(stock_reorder_levels -> stock_items (item_id));
+diesel::joinable!(stock_reorder_levels -> stock_locations (location_id));
 diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(vitals -> patients (patient_id));
 
@@ -350,6 +490,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     patients,
     practitioners,
     refresh_tokens,
+    shortage_events,
+    shortages,
+    stock_balances,
+    stock_items,
+    stock_ledger,
+    stock_locations,
+    stock_lots,
+    stock_movements,
+    stock_reorder_levels,
     users,
     vitals,
 );

@@ -865,6 +865,16 @@ pub fn list_medications(
     Ok(MedicationPage { items, next_cursor })
 }
 
+/// Whether `medication_id` is one of the patient's medications (not audited: no clinical
+/// content leaves this function). Dispensing checks the order it fills with it.
+pub fn is_medication_of(
+    conn: &mut PgConnection,
+    patient_id: Uuid,
+    medication_id: Uuid,
+) -> Result<bool, ApiError> {
+    Ok(repo::find_medication(conn, patient_id, medication_id)?.is_some())
+}
+
 /// The patient's medication `medication_id`, also one entered in error; audited.
 pub fn get_medication(
     conn: &mut PgConnection,

@@ -1,0 +1,10 @@
+DROP TABLE shortage_events;
+DROP TABLE shortages;
+DROP TABLE stock_balances;
+DROP TABLE stock_ledger;
+DROP TABLE stock_movements;
+DROP FUNCTION stock_ledger_append_only();
+DROP TABLE stock_lots;
+DROP TABLE stock_reorder_levels;
+DROP TABLE stock_items;
+DROP TABLE stock_locations;
