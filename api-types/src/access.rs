@@ -135,6 +135,12 @@ pub enum Permission {
     ReportShortages,
     /// Work shortages: acknowledge, order, resolve, dismiss.
     ManageShortages,
+    /// See database health, backups and maintenance; run and record operations.
+    ViewOperations,
+    /// See incidents with their timeline and postmortem (the public status page needs nothing).
+    ViewIncidents,
+    /// Declare, update and resolve incidents, write postmortems, override component states.
+    ManageIncidents,
 }
 
 impl Permission {
@@ -196,6 +202,12 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
     ),
     (Permission::ManageShortages, &[Pharmacist]),
+    (Permission::ViewOperations, &[Admin]),
+    (
+        Permission::ViewIncidents,
+        &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
+    ),
+    (Permission::ManageIncidents, &[Admin]),
 ];
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 pub mod access;
 pub mod appointments;
 pub mod auth;
+pub mod incidents;
 pub mod inventory;
+pub mod operations;
 pub mod ops;
 pub mod page;
 pub mod patients;

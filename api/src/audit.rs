@@ -44,18 +44,45 @@ impl<'a> AuditEvent<'a> {
     }
 }
 
-#[derive(Insertable)]
+/// One audit row to append. Owned and serializable: while the primary database is unreachable
+/// and reads are served by a standby, the rows of those reads go to the durable journal and are
+/// written when the primary is back (with the time they happened).
+#[derive(Insertable, serde::Serialize, serde::Deserialize, Debug, Clone)]
 #[diesel(table_name = audit_events)]
-struct NewAuditRow<'a> {
+pub struct AuditRow {
+    occurred_at: DateTime<Utc>,
     patient_id: Option<Uuid>,
     actor_id: Option<Uuid>,
-    actor_role: Option<&'a str>,
-    action: &'a str,
-    entity_type: &'a str,
+    actor_role: Option<String>,
+    action: String,
+    entity_type: String,
     entity_id: Option<String>,
-    client_addr: Option<&'a str>,
-    request_id: Option<&'a str>,
-    outcome: &'a str,
+    client_addr: Option<String>,
+    request_id: Option<String>,
+    outcome: String,
+}
+
+/// Appends rows: to `audit_events` in the caller's transaction, or, for a read served by a
+/// standby, to the journal (fsynced) so that no read goes unaudited.
+fn append(conn: &mut PgConnection, rows: Vec<AuditRow>) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if let Some(journal) = crate::db::standby_journal() {
+        return journal.append_audit(rows).map_err(|e| {
+            log::error!("could not journal audit rows of a standby read: {e}");
+            diesel::result::Error::RollbackTransaction
+        });
+    }
+    insert_rows(conn, &rows)
+}
+
+/// Writes rows to `audit_events` (also used to replay journaled rows).
+pub fn insert_rows(conn: &mut PgConnection, rows: &[AuditRow]) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values(rows)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Appends one event.
@@ -64,20 +91,21 @@ pub fn record(
     meta: &RequestMeta,
     event: AuditEvent<'_>,
 ) -> QueryResult<()> {
-    diesel::insert_into(audit_events::table)
-        .values(NewAuditRow {
+    append(
+        conn,
+        vec![AuditRow {
+            occurred_at: Utc::now(),
             patient_id: None,
             actor_id: event.actor.map(|a| a.0),
-            actor_role: event.actor.map(|a| a.1),
-            action: event.action,
-            entity_type: event.entity_type,
+            actor_role: event.actor.map(|a| a.1.to_owned()),
+            action: event.action.to_owned(),
+            entity_type: event.entity_type.to_owned(),
             entity_id: event.entity_id,
-            client_addr: meta.client_addr.as_deref(),
-            request_id: meta.request_id.as_deref(),
-            outcome: event.outcome,
-        })
-        .execute(conn)
-        .map(|_| ())
+            client_addr: meta.client_addr.clone(),
+            request_id: meta.request_id.clone(),
+            outcome: event.outcome.to_owned(),
+        }],
+    )
 }
 
 /// Appends an event about one patient's record: who (`user`), what (`action` on
@@ -91,17 +119,17 @@ pub fn record_for_patient(
     entity_type: &str,
     entity_id: Option<String>,
 ) -> QueryResult<()> {
-    diesel::insert_into(audit_events::table)
-        .values(patient_row(
+    append(
+        conn,
+        vec![patient_row(
             meta,
             user,
             patient_id,
             action,
             entity_type,
             entity_id,
-        ))
-        .execute(conn)
-        .map(|_| ())
+        )],
+    )
 }
 
 /// Appends one event per patient in `patient_ids` (a search result): each shows in that
@@ -113,37 +141,32 @@ pub fn record_patients_seen(
     patient_ids: &[Uuid],
     action: &str,
 ) -> QueryResult<()> {
-    if patient_ids.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<NewAuditRow<'_>> = patient_ids
+    let rows = patient_ids
         .iter()
         .map(|id| patient_row(meta, user, *id, action, "patient", None))
         .collect();
-    diesel::insert_into(audit_events::table)
-        .values(rows)
-        .execute(conn)
-        .map(|_| ())
+    append(conn, rows)
 }
 
-fn patient_row<'a>(
-    meta: &'a RequestMeta,
-    user: &'a AuthUser,
+fn patient_row(
+    meta: &RequestMeta,
+    user: &AuthUser,
     patient_id: Uuid,
-    action: &'a str,
-    entity_type: &'a str,
+    action: &str,
+    entity_type: &str,
     entity_id: Option<String>,
-) -> NewAuditRow<'a> {
-    NewAuditRow {
+) -> AuditRow {
+    AuditRow {
+        occurred_at: Utc::now(),
         patient_id: Some(patient_id),
         actor_id: Some(user.id),
-        actor_role: Some(user.role.as_str()),
-        action,
-        entity_type,
+        actor_role: Some(user.role.as_str().to_owned()),
+        action: action.to_owned(),
+        entity_type: entity_type.to_owned(),
         entity_id,
-        client_addr: meta.client_addr.as_deref(),
-        request_id: meta.request_id.as_deref(),
-        outcome: "success",
+        client_addr: meta.client_addr.clone(),
+        request_id: meta.request_id.clone(),
+        outcome: "success".to_owned(),
     }
 }
 

@@ -10,6 +10,13 @@ pub struct Settings {
     pub bind: String,
     /// `DATABASE_URL`: libpq URL of the primary database. Required.
     pub database_url: String,
+    /// `HMS_READ_DATABASE_URL`: libpq URL for reads while the primary is unreachable, usually
+    /// the standbys with `target_session_attrs=prefer-standby`. Optional: without it, the API
+    /// uses `DATABASE_URL` for everything (one server).
+    pub read_database_url: Option<String>,
+    /// `HMS_JOURNAL_DIR`: where requests accepted while the primary is unreachable are kept
+    /// until written (must be on durable local storage). Default `.hms/journal`.
+    pub journal_dir: std::path::PathBuf,
     /// `HMS_DB_POOL_SIZE`: connections in the pool. Default 10.
     pub db_pool_size: u32,
     /// `HMS_DB_CONNECT_TIMEOUT_MS`: how long a request waits for a pooled connection before
@@ -76,6 +83,10 @@ impl Settings {
         Ok(Settings {
             bind: optional("HMS_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url,
+            read_database_url: optional("HMS_READ_DATABASE_URL"),
+            journal_dir: optional("HMS_JOURNAL_DIR")
+                .unwrap_or_else(|| ".hms/journal".into())
+                .into(),
             db_pool_size: parsed("HMS_DB_POOL_SIZE", 10)?,
             db_connect_timeout: Duration::from_millis(parsed("HMS_DB_CONNECT_TIMEOUT_MS", 3000)?),
             jwt_secret,
@@ -108,6 +119,8 @@ impl Settings {
         Settings {
             bind: "127.0.0.1:0".into(),
             database_url: database_url.into(),
+            read_database_url: None,
+            journal_dir: std::env::temp_dir().join(format!("hms-journal-{}", uuid::Uuid::new_v4())),
             db_pool_size: 4,
             db_connect_timeout: Duration::from_secs(3),
             jwt_secret: jwt_secret.into(),
@@ -121,6 +134,48 @@ impl Settings {
             workers: 1,
             time_zone: "UTC".into(),
             patient_cancel_cutoff_minutes: 120,
+        }
+    }
+}
+
+/// What the backup commands (`hms backup`, `backup verify`, `restore`) need besides
+/// `DATABASE_URL`.
+#[derive(Clone, Debug)]
+pub struct BackupSettings {
+    /// `HMS_PGBACKREST_CONFIG`: the pgBackRest configuration (repository, stanza's `pg1-path`).
+    /// Default `.hms/backups/pgbackrest.conf` (the dev cluster's).
+    pub pgbackrest_config: std::path::PathBuf,
+    /// `HMS_PGBACKREST_STANZA`: the stanza. Default `hms`.
+    pub stanza: String,
+    /// `HMS_BACKUP_SCRATCH_DIR`: where a verification restores its scratch copy (needs room
+    /// for the whole database). Default `/tmp`.
+    pub scratch_dir: std::path::PathBuf,
+    /// `HMS_BACKUP_VERIFY_TIMEOUT_SECS`: how long the scratch copy may take to replay its WAL
+    /// and start. Default 3600.
+    pub start_timeout: Duration,
+}
+
+impl BackupSettings {
+    pub fn from_env() -> Result<BackupSettings, ConfigError> {
+        Ok(BackupSettings {
+            pgbackrest_config: optional("HMS_PGBACKREST_CONFIG")
+                .unwrap_or_else(|| ".hms/backups/pgbackrest.conf".into())
+                .into(),
+            stanza: optional("HMS_PGBACKREST_STANZA").unwrap_or_else(|| "hms".into()),
+            scratch_dir: optional("HMS_BACKUP_SCRATCH_DIR")
+                .unwrap_or_else(|| "/tmp".into())
+                .into(),
+            start_timeout: Duration::from_secs(parsed("HMS_BACKUP_VERIFY_TIMEOUT_SECS", 3600)?),
+        })
+    }
+
+    /// Settings for the repository configured in `pgbackrest_config` (tests and tools).
+    pub fn for_config(pgbackrest_config: &std::path::Path, stanza: &str) -> BackupSettings {
+        BackupSettings {
+            pgbackrest_config: pgbackrest_config.into(),
+            stanza: stanza.into(),
+            scratch_dir: "/tmp".into(),
+            start_timeout: Duration::from_secs(600),
         }
     }
 }

@@ -101,8 +101,8 @@ impl ApiError {
         let detail = match self {
             ApiError::Internal(_) => None,
             ApiError::Unavailable(_) => Some(
-                "The database cannot be reached right now, so nothing was saved. \
-                 Try again in a few seconds."
+                "Saving is paused: the database cannot be reached right now, so nothing was \
+                 saved. Keep what you entered and try again in a few seconds."
                     .to_owned(),
             ),
             other => Some(other.to_string()),

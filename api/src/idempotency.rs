@@ -1,25 +1,118 @@
-//! `Idempotency-Key` for POSTs: a retried request (after a timeout, a dropped connection, a
-//! failover) gets the first answer again instead of doing the work twice.
+//! `Idempotency-Key` for every mutation: a retried request (after a timeout, a dropped
+//! connection, a failover where the commit happened but the answer was lost) gets the first
+//! answer again instead of doing the work twice or failing confusingly (a 409 or a 412).
 //!
 //! The key is scoped to the caller. The first request with a key runs and its answer (status and
 //! body) is stored in the same transaction as its effect, so either both exist or neither. A
 //! concurrent request with the same key waits for the first (transaction-scoped advisory lock).
-//! Reusing a key for a different request is a 422. Keys are kept 24 hours.
+//! Reusing a key for a different request is a 422. Keys are kept 24 hours. A request that fails
+//! stores nothing: its retry runs again.
+//!
+//! Handlers call [`run`] instead of `db::run` and [`mark_replayed`] on their response.
 
+use actix_web::{HttpRequest, HttpResponseBuilder};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::schema::idempotency_keys;
+use crate::db::{self, DbPool};
 use crate::error::ApiError;
+
+/// The response header that marks a replayed answer.
+pub const REPLAYED: &str = "Idempotent-Replayed";
 
 /// The outcome of an idempotent operation: the value, and whether it is a replay.
 pub struct Outcome<T> {
     pub value: T,
     pub replayed: bool,
+}
+
+/// Runs `work(conn, input)` in one transaction, at most once per `Idempotency-Key` of `user`:
+/// what a mutation handler calls instead of `db::run`.
+///
+/// The request is identified by its method and route pattern (`POST
+/// /api/v1/patients/{patient_id}/allergies`), the values in its path (the ids) and `input`, with
+/// passwords left out (see [`request_of`]). Without the header `work` just runs, in a
+/// transaction. A malformed header is a 400 before anything runs.
+pub async fn run<I, T, F>(
+    pool: &DbPool,
+    req: &HttpRequest,
+    user: Uuid,
+    input: I,
+    work: F,
+) -> Result<Outcome<T>, ApiError>
+where
+    I: Serialize + Send + 'static,
+    T: Serialize + DeserializeOwned + Send + 'static,
+    F: FnOnce(&mut PgConnection, I) -> Result<T, ApiError> + Send + 'static,
+{
+    let key = key_from(req)?;
+    let endpoint = endpoint_of(req);
+    let request = request_of(req, &input)?;
+    db::run(pool, move |conn| {
+        conn.transaction(|conn| {
+            once(conn, user, key.as_deref(), &endpoint, &request, |conn| {
+                work(conn, input)
+            })
+        })
+    })
+    .await
+}
+
+/// Adds `Idempotent-Replayed: true` to `res` when the answer is a replay.
+pub fn mark_replayed(res: &mut HttpResponseBuilder, replayed: bool) -> &mut HttpResponseBuilder {
+    if replayed {
+        res.insert_header((REPLAYED, "true"));
+    }
+    res
+}
+
+/// `METHOD /route/{pattern}`: the endpoint a key was used for.
+fn endpoint_of(req: &HttpRequest) -> String {
+    let pattern = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    format!("{} {pattern}", req.method())
+}
+
+/// What a retry must repeat: the values in the path (the ids, in order) and the body, so the same
+/// body sent to another patient is a different request. Without path values it is the body
+/// alone (as `POST /api/v1/appointments` has always stored it).
+///
+/// Any field whose name contains `password`, at any depth, counts only as present: a password
+/// must never be stored, and a fast hash of one can be guessed. A retry with the same key and
+/// another password is therefore a replay, not a 422.
+fn request_of(req: &HttpRequest, input: &impl Serialize) -> Result<Value, ApiError> {
+    let mut body = serde_json::to_value(input).map_err(|e| ApiError::Internal(e.into()))?;
+    without_passwords(&mut body);
+    let path: Vec<&str> = req.match_info().iter().map(|(_, value)| value).collect();
+    Ok(if path.is_empty() {
+        body
+    } else {
+        serde_json::json!({ "path": path, "body": body })
+    })
+}
+
+/// Replaces the value of every field named like a password with `true` (unless null).
+fn without_passwords(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if name.to_ascii_lowercase().contains("password") {
+                    if !field.is_null() {
+                        *field = Value::Bool(true);
+                    }
+                } else {
+                    without_passwords(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_passwords),
+        _ => {}
+    }
 }
 
 /// Runs `work` at most once per (`user`, `key`). Without a key it just runs `work`. Call it
@@ -128,5 +221,118 @@ pub fn key_from(req: &actix_web::HttpRequest) -> Result<Option<String>, ApiError
                 Ok(Some(key.to_owned()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::{call_and_read_body_json, init_service, TestRequest};
+    use actix_web::{web, App, HttpResponse};
+    use serde_json::json;
+
+    use super::*;
+
+    /// Answers with what [`run`] would identify the request by.
+    async fn identify(req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
+        HttpResponse::Ok().json(json!({
+            "endpoint": endpoint_of(&req),
+            "request": request_of(&req, &body.into_inner()).unwrap(),
+        }))
+    }
+
+    async fn identified(method: &str, uri: &str, body: Value) -> Value {
+        let app = init_service(
+            App::new().service(
+                web::scope("/api/v1/patients")
+                    .route("", web::post().to(identify))
+                    .route(
+                        "/{patient_id}/allergies/{allergy_id}",
+                        web::patch().to(identify),
+                    ),
+            ),
+        )
+        .await;
+        let req = TestRequest::default()
+            .method(method.parse().unwrap())
+            .uri(uri)
+            .set_json(body)
+            .to_request();
+        call_and_read_body_json(&app, req).await
+    }
+
+    #[actix_web::test]
+    async fn a_request_is_identified_by_its_route_pattern_its_path_values_and_its_body() {
+        let got = identified(
+            "PATCH",
+            "/api/v1/patients/p-1/allergies/a-2",
+            json!({"note": "x"}),
+        )
+        .await;
+
+        assert_eq!(
+            got["endpoint"],
+            "PATCH /api/v1/patients/{patient_id}/allergies/{allergy_id}"
+        );
+        assert_eq!(
+            got["request"],
+            json!({"path": ["p-1", "a-2"], "body": {"note": "x"}})
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_request_without_path_values_is_identified_by_its_body_alone() {
+        let got = identified("POST", "/api/v1/patients", json!({"given_name": "Ana"})).await;
+
+        assert_eq!(got["endpoint"], "POST /api/v1/patients");
+        assert_eq!(got["request"], json!({"given_name": "Ana"}));
+    }
+
+    #[test]
+    fn passwords_count_only_as_present_at_any_depth() {
+        let mut body = json!({
+            "email": "a@b.c",
+            "password": "correct horse battery staple",
+            "nested": [{"new_password": "secret secret", "current_Password": null}],
+        });
+
+        without_passwords(&mut body);
+
+        assert_eq!(
+            body,
+            json!({
+                "email": "a@b.c",
+                "password": true,
+                "nested": [{"new_password": true, "current_Password": null}],
+            })
+        );
+    }
+
+    #[test]
+    fn only_a_replay_is_marked_as_replayed() {
+        let replayed = mark_replayed(&mut HttpResponse::Ok(), true).finish();
+        let first = mark_replayed(&mut HttpResponse::Ok(), false).finish();
+
+        assert_eq!(replayed.headers().get(REPLAYED).unwrap(), "true");
+        assert!(first.headers().get(REPLAYED).is_none());
+    }
+
+    #[test]
+    fn a_key_is_one_to_two_hundred_visible_ascii_characters() {
+        let with = |key: &str| {
+            key_from(
+                &TestRequest::default()
+                    .insert_header(("Idempotency-Key", key))
+                    .to_http_request(),
+            )
+        };
+
+        assert_eq!(with(" 7d9f-1 ").unwrap().as_deref(), Some("7d9f-1"));
+        assert_eq!(with(&"k".repeat(200)).unwrap().map(|k| k.len()), Some(200));
+        assert!(with("").is_err());
+        assert!(with(&"k".repeat(201)).is_err());
+        assert!(with("two words").is_err());
+        assert!(key_from(&TestRequest::default().to_http_request())
+            .unwrap()
+            .is_none());
     }
 }

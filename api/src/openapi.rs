@@ -2,15 +2,18 @@
 //!
 //! `utoipa-actix-web` collects every path registered in [`crate::routes::mount`]; [`document`]
 //! then adds the responses every operation shares (problem bodies for 400, 401, 403, 413, 415,
-//! 422, 500, 503) so that each handler only declares its own. The committed copy in
-//! `openapi/openapi.json` is checked against this by a test.
+//! 422, 500, 503) so that each handler only declares its own, and the `Idempotency-Key` header
+//! of every mutation (see [`crate::idempotency`]). The committed copy in `openapi/openapi.json`
+//! is checked against this by a test.
 
 use actix_web::App;
 use hms_api_types::{FieldError, Problem};
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
+use utoipa::openapi::{
+    ContentBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Schema, Type,
+};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
@@ -35,7 +38,8 @@ Updates need the version you read, as `If-Match` or a `version` field.",
         (name = "scheduling", description = "Departments, practitioners, working hours, leave and free slots"),
         (name = "appointments", description = "Booking (never double), browsing, the status workflow"),
         (name = "inventory", description = "Items, locations, lots and expiry, the stock ledger, shortages"),
-        (name = "operations", description = "Health checks"),
+        (name = "operations", description = "Health checks, metrics, backups with their restore tests, maintenance runs"),
+        (name = "status", description = "The public status page, component states and their overrides, incidents with their timeline and postmortem"),
     ),
     components(schemas(Problem, FieldError)),
 )]
@@ -48,7 +52,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::mount)
         .split_for_parts();
-    with_shared_responses(api)
+    with_idempotency_keys(with_shared_responses(api))
 }
 
 /// The document as pretty JSON with a trailing newline, exactly as committed.
@@ -170,6 +174,80 @@ fn with_shared_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::
     api
 }
 
+/// Adds the optional `Idempotency-Key` header to every POST, PUT, PATCH and DELETE outside
+/// `/api/v1/auth/` (sign-in, refresh and sign-out are not resource changes; a refresh token is
+/// single-use by itself), and `Idempotent-Replayed` to their 2xx answers. An operation that
+/// declares the header itself keeps its description and gets the common schema.
+fn with_idempotency_keys(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for (path, item) in api.paths.paths.iter_mut() {
+        if path.starts_with("/api/v1/auth/") {
+            continue;
+        }
+        let mutations = [
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in mutations.into_iter().flatten() {
+            add_idempotency_key(op);
+        }
+    }
+    api
+}
+
+fn add_idempotency_key(op: &mut Operation) {
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    match params
+        .iter_mut()
+        .find(|p| p.name == "Idempotency-Key" && p.parameter_in == ParameterIn::Header)
+    {
+        Some(declared) => declared.schema = Some(idempotency_key_schema()),
+        None => params.push(idempotency_key_parameter()),
+    }
+    for (status, response) in op.responses.responses.iter_mut() {
+        if let (true, RefOr::T(response)) = (status.starts_with('2'), response) {
+            response
+                .headers
+                .entry(crate::idempotency::REPLAYED.to_owned())
+                .or_insert_with(|| {
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::String))
+                        .description(Some(
+                            "`true` when this is the stored answer to an earlier request with \
+                             the same `Idempotency-Key`",
+                        ))
+                        .build()
+                });
+        }
+    }
+}
+
+fn idempotency_key_parameter() -> Parameter {
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Any string unique to this change, e.g. a UUID. A retry with the same key (after a \
+             timeout or a lost answer) gets the first answer again, with \
+             `Idempotent-Replayed: true`, instead of making the change twice; reusing the key for \
+             a different request is a 422. Keys are per account and kept 24 hours.",
+        ))
+        .schema(Some(idempotency_key_schema()))
+        .build()
+}
+
+/// What `idempotency::key_from` accepts: 1 to 200 visible ASCII characters.
+fn idempotency_key_schema() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(200))
+        .pattern(Some("^[!-~]+$"))
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +271,26 @@ mod tests {
 
         assert!(login.security.is_none());
         assert!(!login.responses.responses.contains_key("403"));
+    }
+
+    #[test]
+    fn mutations_take_an_idempotency_key_except_the_sign_in_operations() {
+        let doc = document();
+        let key = |op: &Operation| {
+            op.parameters
+                .iter()
+                .flatten()
+                .filter(|p| p.name == "Idempotency-Key")
+                .count()
+        };
+
+        let allergies = &doc.paths.paths["/api/v1/patients/{patient_id}/allergies"];
+        let booking = &doc.paths.paths["/api/v1/appointments"];
+        let login = &doc.paths.paths["/api/v1/auth/login"];
+
+        assert_eq!(key(allergies.post.as_ref().unwrap()), 1);
+        assert_eq!(key(allergies.get.as_ref().unwrap()), 0);
+        assert_eq!(key(booking.post.as_ref().unwrap()), 1, "declared once");
+        assert_eq!(key(login.post.as_ref().unwrap()), 0);
     }
 }

@@ -7,7 +7,18 @@ pub fn mount(cfg: &mut ServiceConfig) {
     cfg.service(
         scope::scope("/api/v1")
             .service(scope::scope("/auth").configure(crate::auth::configure))
-            .service(scope::scope("/me").configure(crate::users::configure_me))
+            // One scope: the status endpoint, the public status page and component overrides.
+            .service(
+                scope::scope("/status")
+                    .configure(crate::ops::status::configure)
+                    .configure(crate::incidents::configure_status),
+            )
+            .service(scope::scope("/incidents").configure(crate::incidents::configure))
+            .service(
+                scope::scope("/me")
+                    .configure(crate::users::configure_me)
+                    .configure(crate::journal::configure),
+            )
             .service(scope::scope("/users").configure(crate::users::configure))
             .service(
                 scope::scope("/departments").configure(crate::scheduling::configure_departments),
@@ -19,6 +30,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .service(scope::scope("/slots").configure(crate::scheduling::configure_slots))
             .service(scope::scope("/appointments").configure(crate::appointments::configure))
             .service(scope::scope("/inventory").configure(crate::inventory::configure))
+            .service(scope::scope("/operations").configure(crate::operations::configure))
             // One scope: actix does not fall through from one matching scope to another.
             .service(
                 scope::scope("/patients")
@@ -26,5 +38,10 @@ pub fn mount(cfg: &mut ServiceConfig) {
                     .configure(crate::records::configure),
             ),
     )
-    .service(scope::scope("/health").configure(crate::ops::configure));
+    .service(
+        scope::scope("/health")
+            .configure(crate::ops::configure)
+            .configure(crate::ops::metrics::configure_health),
+    )
+    .service(scope::scope("/metrics").configure(crate::ops::metrics::configure));
 }

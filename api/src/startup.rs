@@ -27,8 +27,25 @@ impl Application {
     /// Connects (waiting up to `wait_for_db` for the database), migrates, binds and builds.
     pub fn build(settings: Settings, wait_for_db: Duration) -> anyhow::Result<Application> {
         let pool = db::build_pool(&settings);
-        migrate_when_reachable(&pool, wait_for_db)?;
-        let mut conn = pool.get()?;
+        // With a standby, an API (re)started during an outage serves reads rather than waiting
+        // for the primary: it gives the primary a short while, then starts read-only.
+        let wait = match pool.standby() {
+            Some(_) => wait_for_db.min(Duration::from_secs(10)),
+            None => wait_for_db,
+        };
+        let mut conn = match migrate_when_reachable(&pool, wait) {
+            Ok(()) => pool.get()?,
+            Err(e) => match pool.standby().map(|s| s.get()) {
+                Some(Ok(conn)) => {
+                    log::warn!(
+                        "starting read-only: {e}; migrations run at the next start with a primary"
+                    );
+                    pool.state().primary_failed();
+                    conn
+                }
+                _ => return Err(e),
+            },
+        };
         if !crate::scheduling::repo::time_zone_exists(&mut conn, &settings.time_zone)? {
             anyhow::bail!(
                 "HMS_TIMEZONE={} is not a time zone PostgreSQL knows (use an IANA name such as Europe/Lisbon)",
@@ -75,13 +92,17 @@ impl Application {
             settings.login_max_per_address,
         ));
         let schedule = web::Data::new(settings.schedule());
+        crate::journal::replay::spawn(pool.clone(), settings.schedule());
+        crate::incidents::watch::spawn(&pool);
         let pool_data = web::Data::new(pool.clone());
+        let metrics = web::Data::new(crate::ops::metrics::Metrics::new(&pool));
         let max_body = settings.max_body_bytes;
 
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .app_data(pool_data.clone())
+                .app_data(metrics.clone())
                 .app_data(keys.clone())
                 .app_data(policy.clone())
                 .app_data(limiter.clone())

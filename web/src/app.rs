@@ -8,16 +8,24 @@ use uuid::Uuid;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::components::degraded::{DegradedBanner, StatusProvider};
 use crate::components::nav::Nav;
 use crate::pages::account::AccountPage;
 use crate::pages::appointments::AppointmentsPage;
 use crate::pages::book::BookPage;
 use crate::pages::chart::{ChartPage, ChartTab};
 use crate::pages::home::HomePage;
+use crate::pages::incidents::{IncidentPage, IncidentsPage};
+use crate::pages::inventory::{
+    InventoryPage, ItemPage, ReportShortagePage, ShortagePage, ShortagesPage,
+};
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::{Forbidden, NotFound};
+use crate::pages::operations::OperationsPage;
 use crate::pages::patients::PatientsPage;
+use crate::pages::pending::PendingPage;
 use crate::pages::register::RegisterPage;
+use crate::pages::status::PublicStatusPage;
 use crate::pages::users::UsersPage;
 use crate::session::{use_session, Phase, SessionProvider};
 
@@ -52,6 +60,32 @@ pub enum Route {
     /// A patient account books and cancels its own appointments.
     #[at("/book")]
     Book,
+    /// Items and their stock.
+    #[at("/inventory")]
+    Inventory,
+    #[at("/inventory/items/:id")]
+    InventoryItem { id: Uuid },
+    /// The shortages board.
+    #[at("/inventory/shortages")]
+    Shortages,
+    #[at("/inventory/shortages/new")]
+    ReportShortage,
+    #[at("/inventory/shortages/:id")]
+    Shortage { id: Uuid },
+    /// The signed-in person's requests kept while the database was unreachable.
+    #[at("/pending")]
+    Pending,
+    /// The public status page (no sign-in needed).
+    #[at("/status")]
+    Status,
+    /// Incidents: the list, overrides and declaring (administrators).
+    #[at("/incidents")]
+    Incidents,
+    #[at("/incidents/:id")]
+    Incident { id: Uuid },
+    /// Backups with their restore tests, and maintenance runs (administrators).
+    #[at("/operations")]
+    Operations,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -78,6 +112,7 @@ fn GoTo(props: &GoToProps) -> Html {
 fn switch(route: Route, user: Option<Rc<User>>) -> Html {
     match (route, user) {
         (Route::Login, None) => html! { <LoginPage /> },
+        (Route::Status, _) => html! { <PublicStatusPage /> },
         (Route::Login, Some(_)) => html! { <GoTo to={Route::Home} /> },
         (_, None) => html! { <GoTo to={Route::Login} /> },
         (Route::Home, Some(user)) => html! { <HomePage {user} /> },
@@ -107,6 +142,41 @@ fn switch(route: Route, user: Option<Rc<User>>) -> Html {
             }
             _ => html! { <Forbidden /> },
         },
+        (Route::Inventory, Some(user)) if user.role.can(Permission::ViewInventory) => {
+            html! { <InventoryPage {user} /> }
+        }
+        (Route::InventoryItem { id }, Some(user)) if user.role.can(Permission::ViewInventory) => {
+            html! { <ItemPage key={id.to_string()} item_id={id} {user} /> }
+        }
+        (Route::Shortages, Some(user)) if user.role.can(Permission::ViewInventory) => {
+            html! { <ShortagesPage {user} /> }
+        }
+        (Route::Shortage { id }, Some(user)) if user.role.can(Permission::ViewInventory) => {
+            html! { <ShortagePage key={id.to_string()} shortage_id={id} {user} /> }
+        }
+        (Route::ReportShortage, Some(user)) if user.role.can(Permission::ReportShortages) => {
+            html! { <ReportShortagePage /> }
+        }
+        (
+            Route::Inventory
+            | Route::InventoryItem { .. }
+            | Route::Shortages
+            | Route::Shortage { .. }
+            | Route::ReportShortage,
+            Some(_),
+        ) => html! { <Forbidden /> },
+        (Route::Pending, Some(user)) => html! { <PendingPage {user} /> },
+        (Route::Incidents, Some(user)) if user.role.can(Permission::ViewIncidents) => {
+            html! { <IncidentsPage {user} /> }
+        }
+        (Route::Incident { id }, Some(user)) if user.role.can(Permission::ViewIncidents) => {
+            html! { <IncidentPage key={id.to_string()} incident_id={id} {user} /> }
+        }
+        (Route::Incidents | Route::Incident { .. }, Some(_)) => html! { <Forbidden /> },
+        (Route::Operations, Some(user)) if user.role.can(Permission::ViewOperations) => {
+            html! { <OperationsPage /> }
+        }
+        (Route::Operations, Some(_)) => html! { <Forbidden /> },
         (Route::NotFound, Some(_)) => html! { <NotFound /> },
     }
 }
@@ -157,7 +227,10 @@ fn Layout() -> Html {
     let session = use_session();
     if *session.phase() == Phase::Restoring {
         return html! {
-            <p id="app-loading" class="loading" role="status">{ "Loading…" }</p>
+            <>
+                <DegradedBanner />
+                <p id="app-loading" class="loading" role="status">{ "Loading…" }</p>
+            </>
         };
     }
     let user = session.user();
@@ -173,6 +246,7 @@ fn Layout() -> Html {
             }
             <div id="content" class="content">
                 <div id="banner" class="banner-area">
+                    <DegradedBanner />
                     <SessionNotice />
                 </div>
                 <Switch<Route> {render} />
@@ -187,7 +261,9 @@ pub fn App() -> Html {
     html! {
         <BrowserRouter>
             <SessionProvider>
-                <Layout />
+                <StatusProvider>
+                    <Layout />
+                </StatusProvider>
             </SessionProvider>
         </BrowserRouter>
     }

@@ -1,18 +1,23 @@
 //! `cargo xtask <task>`: the project's automation, in Rust so it runs wherever cargo does.
 //!
 //! - `run`    build the SPA and the API, start a private PostgreSQL (unless `DATABASE_URL` is
-//!   set), load the demo data once and serve on http://127.0.0.1:8080
+//!   set), load the demo data once and serve on http://127.0.0.1:8080; `run --ha` does the same
+//!   on a pg_auto_failover primary and standby, to try a failover by hand
 //! - `test`   every check CI runs: fmt, clippy, unit and integration tests, the SPA in headless
 //!   Chromium, schema and OpenAPI drift, migration reversibility, and an API fuzzing pass
 //! - `setup`  install the tools the other tasks need (wasm target, wasm-bindgen, diesel_cli,
-//!   Chromium, schemathesis)
+//!   Chromium, promtool, pg_autoctl, pgBackRest, schemathesis)
 //! - `web`    build the SPA into `web/dist`
 //! - `openapi` regenerate `openapi/openapi.json`; `schema` regenerate `api/src/db/schema.rs`
+//! - `bench`  the performance benchmark on a seeded hospital-sized data set (not a test; see
+//!   `docs/performance.md`)
 
 // A command-line tool: printing is its job.
 #![allow(clippy::print_stdout)]
 
+mod bench;
 mod fuzz;
+mod ha;
 mod http;
 mod tools;
 
@@ -24,12 +29,14 @@ use pg_harness::Cluster;
 
 type Result<T, E = String> = std::result::Result<T, E>;
 
-const USAGE: &str = "usage: cargo xtask <run|test|setup|web|openapi|schema|fuzz>";
+const USAGE: &str =
+    "usage: cargo xtask <run [--ha]|test|setup|web|openapi|schema|fuzz|bench [--help]>";
 
 fn main() -> ExitCode {
     let started = Instant::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("run") if args.get(1).map(String::as_str) == Some("--ha") => ha::run(),
         Some("run") => run(),
         Some("test") => test(),
         Some("setup") => tools::setup(true),
@@ -37,6 +44,7 @@ fn main() -> ExitCode {
         Some("openapi") => openapi(),
         Some("schema") => schema(true),
         Some("fuzz") => fuzz::run(),
+        Some("bench") => bench::run(&args[1..]),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -97,14 +105,14 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
 }
 
 /// Builds the SPA: wasm32 release build, wasm-bindgen, then `index.html` and the stylesheet.
-fn web() -> Result<()> {
+pub(crate) fn web() -> Result<()> {
     sh(cargo().args([
         "build",
         "-p",
@@ -163,11 +171,19 @@ const INDEX_HTML: &str = r#"<!DOCTYPE html>
 
 /// Where the developer's private cluster lives: `HMS_PG_DIR`, else `.hms/pg` in the project,
 /// else (when the `postgres` user cannot reach the project folder) a folder under /var/tmp.
+/// Its WAL is archived into the pgBackRest repository beside it: `.hms/backups`, or
+/// `<folder>-backups`.
 fn dev_cluster() -> Result<Cluster> {
+    let beside = |dir: &Path| {
+        let mut name = dir.as_os_str().to_owned();
+        name.push("-backups");
+        PathBuf::from(name)
+    };
     if let Some(dir) = std::env::var_os("HMS_PG_DIR") {
-        return Cluster::persistent(Path::new(&dir)).map_err(|e| e.to_string());
+        let dir = Path::new(&dir);
+        return Cluster::persistent(dir, &beside(dir)).map_err(|e| e.to_string());
     }
-    match Cluster::persistent(&root().join(".hms/pg")) {
+    match Cluster::persistent(&root().join(".hms/pg"), &root().join(".hms/backups")) {
         Ok(c) => Ok(c),
         Err(e) if e.to_string().contains("cannot write") => {
             let fallback = std::env::temp_dir().join(format!(
@@ -175,14 +191,14 @@ fn dev_cluster() -> Result<Cluster> {
                 root().to_string_lossy().replace('/', "_")
             ));
             eprintln!("xtask: {e}\nxtask: using {} instead", fallback.display());
-            Cluster::persistent(&fallback).map_err(|e| e.to_string())
+            Cluster::persistent(&fallback, &beside(&fallback)).map_err(|e| e.to_string())
         }
         Err(e) => Err(e.to_string()),
     }
 }
 
 /// A random JWT secret kept in `.hms/jwt-secret` for local runs (never committed).
-fn local_jwt_secret() -> Result<String> {
+pub(crate) fn local_jwt_secret() -> Result<String> {
     if let Ok(s) = std::env::var("HMS_JWT_SECRET") {
         return Ok(s);
     }
@@ -217,6 +233,10 @@ fn run() -> Result<()> {
             url
         }
         _ => {
+            // WAL archiving of the dev cluster; without it the cluster runs unarchived.
+            if let Err(e) = tools::ensure_pgbackrest() {
+                eprintln!("xtask: {e}");
+            }
             let c = dev_cluster()?;
             c.ensure_database("hms").map_err(|e| e.to_string())?;
             eprintln!(
@@ -224,6 +244,16 @@ fn run() -> Result<()> {
                 c.dir().display(),
                 c.port()
             );
+            if let Some(a) = c.archive() {
+                eprintln!(
+                    "xtask: WAL archived into {}; back up with\n  \
+                     DATABASE_URL={} HMS_PGBACKREST_CONFIG={} {} backup",
+                    a.dir.display(),
+                    c.url("hms"),
+                    a.config.display(),
+                    target_dir().join("release/hms").display()
+                );
+            }
             let url = c.url("hms");
             cluster = Some(c);
             url
@@ -276,7 +306,7 @@ fn run() -> Result<()> {
 }
 
 #[allow(unsafe_code)]
-fn ignore_interrupts() {
+pub(crate) fn ignore_interrupts() {
     extern "C" {
         fn signal(signum: i32, handler: usize) -> usize;
     }
@@ -322,7 +352,7 @@ fn test() -> Result<()> {
 
 fn run_checks(steps: &mut Steps) -> Result<()> {
     steps.run(
-        "tools (wasm target, wasm-bindgen, diesel, chromium, schemathesis)",
+        "tools (wasm, wasm-bindgen, diesel, chromium, promtool, pg_autoctl, pgbackrest, schemathesis)",
         || tools::setup(true),
     )?;
     steps.run("cargo fmt --check", || {
@@ -350,6 +380,7 @@ fn run_checks(steps: &mut Steps) -> Result<()> {
             "warnings",
         ]))
     })?;
+    steps.run("alert rules (promtool check + test)", alert_rules)?;
     steps.run("build the SPA", web)?;
     let mut counts = Vec::new();
     steps.run("unit, integration and browser tests", || {
@@ -369,6 +400,17 @@ fn run_checks(steps: &mut Steps) -> Result<()> {
         return Err("no test ran".into());
     }
     Ok(())
+}
+
+/// `promtool check rules` and `promtool test rules` on `deploy/prometheus/`.
+fn alert_rules() -> Result<()> {
+    let dir = root().join("deploy/prometheus");
+    sh(Command::new("promtool")
+        .args(["check", "rules", "alerts.yml"])
+        .current_dir(&dir))?;
+    sh(Command::new("promtool")
+        .args(["test", "rules", "alerts_test.yml"])
+        .current_dir(&dir))
 }
 
 /// Runs the Rust tests, streaming their output, and returns (binary, passed) per test binary.

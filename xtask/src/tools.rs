@@ -17,6 +17,9 @@ pub fn setup(full: bool) -> Result<()> {
     if full {
         ensure_diesel_cli()?;
         ensure_chromium()?;
+        ensure_apt("promtool", &["--no-install-recommends", "prometheus"])?;
+        ensure_apt("pg_autoctl", &["postgresql-15-auto-failover"])?;
+        ensure_pgbackrest()?;
         ensure_schemathesis()?;
     }
     Ok(())
@@ -95,6 +98,30 @@ fn ensure_chromium() -> Result<()> {
     sh(Command::new("apt-get").args(["update", "-qq"]))?;
     sh(Command::new("apt-get")
         .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// pgBackRest: WAL archiving and backups of the dev cluster, and the backup tests.
+pub fn ensure_pgbackrest() -> Result<()> {
+    ensure_apt("pgbackrest", &["pgbackrest"])
+}
+
+/// Installs Debian `packages` when `binary` is not on the PATH (as root; otherwise says what
+/// to install).
+fn ensure_apt(binary: &str, packages: &[&str]) -> Result<()> {
+    if output(Command::new("which").arg(binary)).is_some() {
+        return Ok(());
+    }
+    if !pg_harness::is_root() {
+        return Err(format!(
+            "{binary} is missing: apt-get install {}",
+            packages.join(" ")
+        ));
+    }
+    sh(Command::new("apt-get").args(["update", "-qq"]))?;
+    sh(Command::new("apt-get")
+        .args(["install", "-y", "-qq"])
+        .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 

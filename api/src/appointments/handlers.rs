@@ -6,6 +6,7 @@ use hms_api_types::appointments::{
     Appointment, AppointmentPage, AppointmentStatus, ChangeStatus, NewAppointment, Reschedule,
     StatusChange, WithReason,
 };
+use hms_api_types::ops::PendingWrite;
 use hms_api_types::Problem;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -19,7 +20,8 @@ use crate::config::Schedule;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::{etag, expected_version, Json};
-use crate::idempotency;
+use crate::idempotency::{self, mark_replayed, Outcome};
+use crate::journal::{self, replay, Entry, Work};
 
 type Booker = AuthorizedEither<can::BookAppointments, can::BookOwnAppointments>;
 type Viewer = AuthorizedEither<can::ViewAppointments, can::BookOwnAppointments>;
@@ -63,33 +65,22 @@ async fn book_appointment(
     req: HttpRequest,
     body: Json<NewAppointment>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency::key_from(&req)?;
-    let input = body.into_inner();
     let user = *user;
-    let booked = db::run(&pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            idempotency::once(
-                conn,
-                user.id,
-                key.as_deref(),
-                "POST /api/v1/appointments",
-                &input_key(&input),
-                |conn| service::book(conn, &user, &meta, &schedule, input.clone()),
-            )
-        })
-    })
+    let booked = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::book(conn, &user, &meta, &schedule, input),
+    )
     .await?;
-    let mut res = HttpResponse::Created();
-    res.insert_header((
-        header::LOCATION,
-        format!("/api/v1/appointments/{}", booked.value.id),
-    ))
-    .insert_header((header::ETAG, etag(booked.value.version)));
-    if booked.replayed {
-        res.insert_header(("Idempotent-Replayed", "true"));
-    }
-    Ok(res.json(booked.value))
+    Ok(mark_replayed(&mut HttpResponse::Created(), booked.replayed)
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/appointments/{}", booked.value.id),
+        ))
+        .insert_header((header::ETAG, etag(booked.value.version)))
+        .json(booked.value))
 }
 
 /// A changed appointment with its new `ETag`.
@@ -99,15 +90,11 @@ fn changed_response(appointment: Appointment) -> HttpResponse {
         .json(appointment)
 }
 
-/// What identifies a booking request for idempotency.
-fn input_key(input: &NewAppointment) -> serde_json::Value {
-    serde_json::json!({
-        "patient_id": input.patient_id,
-        "practitioner_id": input.practitioner_id,
-        "starts_at": input.starts_at,
-        "ends_at": input.ends_at,
-        "reason": input.reason,
-    })
+/// A changed appointment with its new `ETag`, marked when it is a replayed answer.
+fn changed_once(done: Outcome<Appointment>) -> HttpResponse {
+    mark_replayed(&mut HttpResponse::Ok(), done.replayed)
+        .insert_header((header::ETAG, etag(done.value.version)))
+        .json(done.value)
 }
 
 /// Query of the appointment list.
@@ -165,7 +152,7 @@ async fn list_appointments(
     };
     let user = *user;
     Ok(web::Json(
-        db::run(&pool, move |conn| {
+        db::read(&pool, move |conn| {
             service::list(conn, &user, &meta, &schedule, query)
         })
         .await?,
@@ -191,7 +178,7 @@ async fn get_appointment(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let user = *user;
-    let found = db::run(&pool, move |conn| service::get(conn, &user, &meta, id)).await?;
+    let found = db::read(&pool, move |conn| service::get(conn, &user, &meta, id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(found.version)))
         .json(found))
@@ -228,21 +215,30 @@ async fn reschedule_appointment(
     let input = body.into_inner();
     let version = expected_version(&req, input.version);
     let user = *user;
-    let changed = db::run(&pool, move |conn| {
+    let changed = idempotency::run(&pool, &req, user.id, input, move |conn, input| {
         service::reschedule(conn, &user, &meta, &schedule, id, version, input)
     })
     .await?;
-    Ok(changed_response(changed))
+    Ok(changed_once(changed))
 }
 
 /// Cancel an appointment, with a reason. Patients may cancel their own up to the cut-off.
+///
+/// While the primary database is unreachable, a cancellation is still accepted: it is checked
+/// against a standby, kept durably on the API server and answered 202; it is written (exactly
+/// once) when the primary is back. `GET /api/v1/me/pending-writes` shows what became of it.
 #[utoipa::path(
     tag = "appointments",
     security(("bearer" = [])),
-    params(("appointment_id" = Uuid, Path, description = "Appointment id")),
+    params(
+        ("appointment_id" = Uuid, Path, description = "Appointment id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Any unique string, e.g. a UUID; a retry with the same key gets the first answer"),
+    ),
     request_body = WithReason,
     responses(
         (status = 200, description = "Cancelled", body = Appointment, headers(("ETag" = String))),
+        (status = 202, description = "The database is unreachable: the cancellation is kept and will be written when it is back", body = PendingWrite,
+            headers(("Location" = String, description = "Where to follow it: /api/v1/me/pending-writes"))),
         (status = 404, description = "No such appointment (or not yours)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already past booked or checked-in, or after the patient cut-off", body = Problem, content_type = "application/problem+json"),
     ),
@@ -253,17 +249,65 @@ async fn cancel_appointment(
     schedule: web::Data<Schedule>,
     user: Booker,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: Json<WithReason>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let reason = body.into_inner().reason;
+    let input = body.into_inner();
     let user = *user;
-    let changed = db::run(&pool, move |conn| {
-        service::cancel(conn, &user, &meta, &schedule, id, &reason)
-    })
-    .await?;
-    Ok(changed_response(changed))
+    // Always keyed, so that a cancellation kept in the journal is written exactly once even
+    // if this attempt did commit before the connection was lost.
+    let key = idempotency::key_from(&req)?.unwrap_or_else(|| format!("auto:{}", Uuid::new_v4()));
+    let request = replay::cancel_request(id, &input);
+    let attempt = {
+        let (key, request, input, meta, schedule) = (
+            key.clone(),
+            request.clone(),
+            input.clone(),
+            meta.clone(),
+            schedule.clone(),
+        );
+        db::run(&pool, move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                idempotency::once(
+                    conn,
+                    user.id,
+                    Some(&key),
+                    replay::CANCEL_APPOINTMENT,
+                    &request,
+                    |conn| service::cancel(conn, &user, &meta, &schedule, id, &input.reason),
+                )
+            })
+        })
+        .await
+    };
+    match attempt {
+        Ok(done) => Ok(changed_response(done.value)),
+        // The primary is unreachable: a cancellation must not be refused. Check it against
+        // the standby (when there is one), keep it, and write it when the primary is back.
+        Err(ApiError::Unavailable(_)) => {
+            let reason = input.reason.clone();
+            match db::read(&pool, move |conn| {
+                service::check_cancel(conn, &user, &schedule, id, &reason)
+            })
+            .await
+            {
+                Ok(()) | Err(ApiError::Unavailable(_)) => {}
+                Err(refused) => return Err(refused),
+            }
+            let entry = Entry::new(
+                Work::CancelAppointment { appointment_id: id },
+                &user,
+                &meta,
+                key,
+                serde_json::to_value(&input).map_err(|e| ApiError::Internal(e.into()))?,
+            );
+            journal::handlers::accepted(&pool, entry).await
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Move an appointment along its workflow: booked → checked_in → in_progress → completed, or
@@ -284,17 +328,21 @@ async fn change_appointment_status(
     pool: web::Data<DbPool>,
     user: Authorized<can::UpdateAppointmentStatus>,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: Json<ChangeStatus>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let input = body.into_inner();
     let user = *user;
-    let changed = db::run(&pool, move |conn| {
-        service::change_status(conn, &user, &meta, id, input)
-    })
+    let changed = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::change_status(conn, &user, &meta, id, input),
+    )
     .await?;
-    Ok(changed_response(changed))
+    Ok(changed_once(changed))
 }
 
 /// Undo the last status change, with a reason (e.g. checked in the wrong patient).
@@ -314,17 +362,21 @@ async fn revert_appointment_status(
     pool: web::Data<DbPool>,
     user: Authorized<can::RevertAppointmentStatus>,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: Json<WithReason>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let reason = body.into_inner().reason;
     let user = *user;
-    let changed = db::run(&pool, move |conn| {
-        service::revert(conn, &user, &meta, id, &reason)
-    })
+    let changed = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::revert(conn, &user, &meta, id, &input.reason),
+    )
     .await?;
-    Ok(changed_response(changed))
+    Ok(changed_once(changed))
 }
 
 /// The appointment's status history, oldest first.
@@ -347,6 +399,6 @@ async fn get_appointment_history(
     let id = path.into_inner();
     let user = *user;
     Ok(web::Json(
-        db::run(&pool, move |conn| service::history(conn, &user, &meta, id)).await?,
+        db::read(&pool, move |conn| service::history(conn, &user, &meta, id)).await?,
     ))
 }

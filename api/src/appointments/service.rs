@@ -431,16 +431,16 @@ pub fn reschedule(
     })
 }
 
-/// Cancels a booked or checked-in appointment. Staff may cancel at any time; a patient
-/// cancelling their own must do so before the cut-off.
-pub fn cancel(
+/// Checks that `user` may cancel appointment `id` now, with `reason`, without changing
+/// anything: the cancellation rules, also used to accept a cancellation into the journal
+/// while the primary database is unreachable (checked against a standby).
+pub fn check_cancel(
     conn: &mut PgConnection,
     user: &AuthUser,
-    meta: &RequestMeta,
     schedule: &Schedule,
     id: Uuid,
     reason: &str,
-) -> Result<Appointment, ApiError> {
+) -> Result<(), ApiError> {
     let mut check = Check::new();
     check.text("reason", reason, 1, 500);
     check.finish()?;
@@ -462,6 +462,27 @@ pub fn cancel(
             )));
         }
     }
+    let status = AppointmentStatus::parse(&current.status).unwrap_or(AppointmentStatus::Booked);
+    if !status.can_move_to(AppointmentStatus::Cancelled) {
+        return Err(ApiError::Conflict(format!(
+            "an appointment that is {} cannot become cancelled",
+            status.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Cancels a booked or checked-in appointment. Staff may cancel at any time; a patient
+/// cancelling their own must do so before the cut-off.
+pub fn cancel(
+    conn: &mut PgConnection,
+    user: &AuthUser,
+    meta: &RequestMeta,
+    schedule: &Schedule,
+    id: Uuid,
+    reason: &str,
+) -> Result<Appointment, ApiError> {
+    check_cancel(conn, user, schedule, id, reason)?;
     transition(
         conn,
         user,

@@ -158,6 +158,9 @@ pub mod can {
         DispenseStock,
         ReportShortages,
         ManageShortages,
+        ViewOperations,
+        ViewIncidents,
+        ManageIncidents,
     );
 }
 

@@ -90,6 +90,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    backup_runs (id) {
+        id -> Uuid,
+        kind -> Text,
+        started_at -> Timestamptz,
+        finished_at -> Timestamptz,
+        duration_ms -> Int8,
+        result -> Text,
+        backup_label -> Nullable<Text>,
+        restore_point -> Nullable<Text>,
+        database_name -> Nullable<Text>,
+        size_bytes -> Nullable<Int8>,
+        repository_bytes -> Nullable<Int8>,
+        row_counts -> Jsonb,
+        steps -> Jsonb,
+        detail -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     clinical_notes (id) {
         id -> Uuid,
         encounter_id -> Uuid,
@@ -101,6 +121,17 @@ diesel::table! {
         entered_in_error_at -> Nullable<Timestamptz>,
         entered_in_error_by -> Nullable<Uuid>,
         entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    component_overrides (component) {
+        component -> Text,
+        state -> Text,
+        note -> Nullable<Text>,
+        set_by -> Uuid,
+        set_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -172,6 +203,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    incident_components (incident_id, component) {
+        incident_id -> Uuid,
+        component -> Text,
+    }
+}
+
+diesel::table! {
+    incident_updates (id) {
+        id -> Int8,
+        incident_id -> Uuid,
+        status -> Text,
+        message -> Text,
+        author_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Uuid,
+        title -> Text,
+        severity -> Text,
+        status -> Text,
+        started_at -> Timestamptz,
+        resolved_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        automatic -> Bool,
+        outage_down_at -> Nullable<Timestamptz>,
+        outage_up_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
     lab_results (id) {
         id -> Uuid,
         patient_id -> Uuid,
@@ -191,6 +258,19 @@ diesel::table! {
         entered_in_error_at -> Nullable<Timestamptz>,
         entered_in_error_by -> Nullable<Uuid>,
         entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    maintenance_runs (id) {
+        id -> Uuid,
+        started_at -> Timestamptz,
+        finished_at -> Timestamptz,
+        duration_ms -> Int8,
+        result -> Text,
+        summary -> Text,
+        report -> Jsonb,
+        recorded_at -> Timestamptz,
     }
 }
 
@@ -240,6 +320,23 @@ diesel::table! {
         updated_at -> Timestamptz,
         search_name -> Text,
         sort_name -> Text,
+    }
+}
+
+diesel::table! {
+    postmortems (incident_id) {
+        incident_id -> Uuid,
+        summary -> Text,
+        impact -> Text,
+        timeline -> Text,
+        root_cause -> Text,
+        resolution -> Text,
+        corrective_actions -> Jsonb,
+        author_id -> Uuid,
+        updated_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
     }
 }
 
@@ -442,11 +539,17 @@ diesel::joinable!(availability_exceptions -> users (created_by));
 diesel::joinable!(availability_rules -> practitioners (practitioner_id));
 diesel::joinable!(clinical_notes -> encounters (encounter_id));
 diesel::joinable!(clinical_notes -> patients (patient_id));
+diesel::joinable!(component_overrides -> users (set_by));
 diesel::joinable!(conditions -> patients (patient_id));
 diesel::joinable!(encounters -> patients (patient_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(incident_components -> incidents (incident_id));
+diesel::joinable!(incident_updates -> incidents (incident_id));
+diesel::joinable!(incident_updates -> users (author_id));
+diesel::joinable!(incidents -> users (created_by));
 diesel::joinable!(lab_results -> patients (patient_id));
 diesel::joinable!(medications -> patients (patient_id));
+diesel::joinable!(postmortems -> incidents (incident_id));
 diesel::joinable!(practitioners -> departments (department_id));
 diesel::joinable!(practitioners -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -479,15 +582,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     availability_exceptions,
     availability_rules,
+    backup_runs,
     clinical_notes,
+    component_overrides,
     conditions,
     demo_seeds,
     departments,
     encounters,
     idempotency_keys,
+    incident_components,
+    incident_updates,
+    incidents,
     lab_results,
+    maintenance_runs,
     medications,
     patients,
+    postmortems,
     practitioners,
     refresh_tokens,
     shortage_events,

@@ -8,6 +8,7 @@ use hms_api_types::Role;
 use crate::auth::password;
 use crate::db::schema::{demo_seeds, users};
 
+mod inventory;
 mod patients;
 mod schedule;
 
@@ -35,6 +36,9 @@ pub fn seed(conn: &mut PgConnection) -> anyhow::Result<Vec<&'static str>> {
     }
     if load_once(conn, "schedule", schedule::seed)? {
         loaded.push("schedule");
+    }
+    if load_once(conn, "inventory", inventory::seed)? {
+        loaded.push("inventory");
     }
     Ok(loaded)
 }

@@ -8,6 +8,7 @@ use hms_api_types::inventory::{
     Receive, ReorderLevel, ReportShortage, Severity, Shortage, ShortageAction, ShortagePage,
     ShortageStatus, StockLevel, StockLevelPage, Transfer, WriteOff,
 };
+use hms_api_types::ops::PendingWrite;
 use hms_api_types::Problem;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -21,7 +22,8 @@ use crate::config::Schedule;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::{etag, expected_version, Json};
-use crate::idempotency;
+use crate::idempotency::{self, mark_replayed, Outcome};
+use crate::journal::{self, replay, Entry, Work};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_locations)
@@ -76,7 +78,7 @@ async fn list_locations(
 ) -> Result<web::Json<Vec<Location>>, ApiError> {
     let all = params.include_inactive.unwrap_or(false);
     Ok(web::Json(
-        db::run(&pool, move |conn| service::list_locations(conn, all)).await?,
+        db::read(&pool, move |conn| service::list_locations(conn, all)).await?,
     ))
 }
 
@@ -95,16 +97,22 @@ async fn create_location(
     pool: web::Data<DbPool>,
     user: Authorized<can::ManageLocations>,
     meta: RequestMeta,
+    req: HttpRequest,
     body: Json<NewLocation>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let created = db::run(&pool, move |conn| {
-        service::create_location(conn, &user, &meta, input)
-    })
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::create_location(conn, &user, &meta, input),
+    )
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(created.version)))
-        .json(created))
+    let mut res = HttpResponse::Created();
+    res.insert_header((header::ETAG, etag(done.value.version)));
+    mark_replayed(&mut res, done.replayed);
+    Ok(res.json(done.value))
 }
 
 /// Rename a location, or close (`active: false`) or reopen it.
@@ -135,14 +143,16 @@ async fn update_location(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let version = expected_version(&req, None);
-    let changes = body.into_inner();
-    let changed = db::run(&pool, move |conn| {
-        service::update_location(conn, &user, &meta, id, version, changes)
-    })
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, changes| service::update_location(conn, &user, &meta, id, version, changes),
+    )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(changed.version)))
-        .json(changed))
+    Ok(changed(done))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,6 +187,7 @@ pub struct ItemListParams {
 #[get("/items")]
 async fn list_items(
     pool: web::Data<DbPool>,
+    schedule: web::Data<Schedule>,
     _user: Authorized<can::ViewInventory>,
     params: web::Query<ItemListParams>,
 ) -> Result<web::Json<ItemPage>, ApiError> {
@@ -190,7 +201,10 @@ async fn list_items(
         cursor: p.cursor,
     };
     Ok(web::Json(
-        db::run(&pool, move |conn| service::list_items(conn, query)).await?,
+        db::read(&pool, move |conn| {
+            service::list_items(conn, &schedule.time_zone, query)
+        })
+        .await?,
     ))
 }
 
@@ -209,20 +223,26 @@ async fn create_item(
     pool: web::Data<DbPool>,
     user: Authorized<can::ManageItems>,
     meta: RequestMeta,
+    req: HttpRequest,
     body: Json<NewItem>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let created = db::run(&pool, move |conn| {
-        service::create_item(conn, &user, &meta, input)
-    })
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::create_item(conn, &user, &meta, input),
+    )
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/inventory/items/{}", created.id),
-        ))
-        .insert_header((header::ETAG, etag(created.version)))
-        .json(created))
+    let mut res = HttpResponse::Created();
+    res.insert_header((
+        header::LOCATION,
+        format!("/api/v1/inventory/items/{}", done.value.id),
+    ))
+    .insert_header((header::ETAG, etag(done.value.version)));
+    mark_replayed(&mut res, done.replayed);
+    Ok(res.json(done.value))
 }
 
 /// An item with its stock per location (with days of supply) and per lot.
@@ -243,7 +263,7 @@ async fn get_item(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let detail: ItemDetail = db::run(&pool, move |conn| {
+    let detail: ItemDetail = db::read(&pool, move |conn| {
         service::get_item(conn, &schedule.time_zone, id)
     })
     .await?;
@@ -281,13 +301,12 @@ async fn update_item(
     let id = path.into_inner();
     let changes = body.into_inner();
     let version = expected_version(&req, changes.version);
-    let changed = db::run(&pool, move |conn| {
+    let user = *user;
+    let done = idempotency::run(&pool, &req, user.id, changes, move |conn, changes| {
         service::update_item(conn, &user, &meta, id, version, changes)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(changed.version)))
-        .json(changed))
+    Ok(changed(done))
 }
 
 /// Set the reorder level and quantity of an item at one location (overrides the item's
@@ -311,13 +330,18 @@ async fn set_reorder_level(
     schedule: web::Data<Schedule>,
     user: Authorized<can::ManageItems>,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<ReorderLevel>,
-) -> Result<web::Json<StockLevel>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (item_id, location_id) = path.into_inner();
-    let input = body.into_inner();
-    Ok(web::Json(
-        db::run(&pool, move |conn| {
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| {
             service::set_reorder_level(
                 conn,
                 &user,
@@ -327,9 +351,12 @@ async fn set_reorder_level(
                 location_id,
                 input,
             )
-        })
-        .await?,
-    ))
+        },
+    )
+    .await?;
+    let mut res = HttpResponse::Ok();
+    mark_replayed(&mut res, done.replayed);
+    Ok(res.json(done.value))
 }
 
 /// The item's lots, first expiry first, with units on hand.
@@ -351,7 +378,7 @@ async fn list_lots(
 ) -> Result<web::Json<Vec<Lot>>, ApiError> {
     let id = path.into_inner();
     Ok(web::Json(
-        db::run(&pool, move |conn| {
+        db::read(&pool, move |conn| {
             service::lots(conn, &schedule.time_zone, id)
         })
         .await?,
@@ -400,7 +427,7 @@ async fn list_stock_levels(
         cursor: p.cursor,
     };
     Ok(web::Json(
-        db::run(&pool, move |conn| {
+        db::read(&pool, move |conn| {
             service::stock_levels(conn, &schedule.time_zone, query)
         })
         .await?,
@@ -438,7 +465,7 @@ async fn list_expiring_lots(
 ) -> Result<web::Json<ExpiringLotPage>, ApiError> {
     let p = params.into_inner();
     Ok(web::Json(
-        db::run(&pool, move |conn| {
+        db::read(&pool, move |conn| {
             service::expiring(
                 conn,
                 &schedule.time_zone,
@@ -494,7 +521,7 @@ async fn list_movements(
         cursor: p.cursor,
     };
     Ok(web::Json(
-        db::run(&pool, move |conn| service::list_movements(conn, query)).await?,
+        db::read(&pool, move |conn| service::list_movements(conn, query)).await?,
     ))
 }
 
@@ -516,11 +543,43 @@ async fn get_movement(
 ) -> Result<web::Json<Movement>, ApiError> {
     let id = path.into_inner();
     Ok(web::Json(
-        db::run(&pool, move |conn| service::get_movement(conn, id)).await?,
+        db::read(&pool, move |conn| service::get_movement(conn, id)).await?,
     ))
 }
 
+/// A changed resource with its new `ETag` (and `Idempotent-Replayed` for a replay).
+fn changed<T: serde::Serialize + Versioned>(done: Outcome<T>) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::ETAG, etag(done.value.version())));
+    mark_replayed(&mut res, done.replayed);
+    res.json(done.value)
+}
+
+/// Resources with an optimistic-concurrency version.
+trait Versioned {
+    fn version(&self) -> i32;
+}
+
+impl Versioned for Location {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl Versioned for Item {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl Versioned for Shortage {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
 /// Runs a movement once per `Idempotency-Key` and answers 201 with its `Location`.
+#[allow(clippy::too_many_arguments)]
 async fn record_movement<I, F>(
     pool: &DbPool,
     schedule: web::Data<Schedule>,
@@ -783,12 +842,16 @@ async fn list_shortages(
         cursor: p.cursor,
     };
     Ok(web::Json(
-        db::run(&pool, move |conn| service::list_shortages(conn, query)).await?,
+        db::read(&pool, move |conn| service::list_shortages(conn, query)).await?,
     ))
 }
 
 /// Report a shortage (any staff member). Send an `Idempotency-Key` so a retry cannot report
 /// twice.
+///
+/// While the primary database is unreachable, a report is still accepted: it is checked
+/// against a standby, kept durably on the API server and answered 202; it is written (exactly
+/// once) when the primary is back. `GET /api/v1/me/pending-writes` shows what became of it.
 #[utoipa::path(
     tag = "inventory",
     security(("bearer" = [])),
@@ -797,6 +860,8 @@ async fn list_shortages(
     responses(
         (status = 201, description = "Reported (or the replayed first answer)", body = Shortage,
             headers(("Location" = String), ("ETag" = String), ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same key"))),
+        (status = 202, description = "The database is unreachable: the report is kept and will be written when it is back", body = PendingWrite,
+            headers(("Location" = String, description = "Where to follow it: /api/v1/me/pending-writes"))),
     ),
 )]
 #[post("/shortages")]
@@ -807,34 +872,57 @@ async fn report_shortage(
     req: HttpRequest,
     body: Json<ReportShortage>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency::key_from(&req)?;
+    // Always keyed, so that a report kept in the journal is written exactly once even if this
+    // attempt did commit before the connection was lost.
+    let key = idempotency::key_from(&req)?.unwrap_or_else(|| format!("auto:{}", Uuid::new_v4()));
     let input = body.into_inner();
     let user = *user;
-    let done = db::run(&pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            let request = serde_json::to_value(&input).map_err(|e| ApiError::Internal(e.into()))?;
-            idempotency::once(
-                conn,
-                user.id,
-                key.as_deref(),
-                "POST /api/v1/inventory/shortages",
-                &request,
-                |conn| service::report_shortage(conn, &user, &meta, input),
-            )
+    let request = serde_json::to_value(&input).map_err(|e| ApiError::Internal(e.into()))?;
+    let attempt = {
+        let (key, request, input, meta) =
+            (key.clone(), request.clone(), input.clone(), meta.clone());
+        db::run(&pool, move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                idempotency::once(
+                    conn,
+                    user.id,
+                    Some(&key),
+                    replay::REPORT_SHORTAGE,
+                    &request,
+                    |conn| service::report_shortage(conn, &user, &meta, input),
+                )
+            })
         })
-    })
-    .await?;
-    let mut res = HttpResponse::Created();
-    res.insert_header((
-        header::LOCATION,
-        format!("/api/v1/inventory/shortages/{}", done.value.id),
-    ))
-    .insert_header((header::ETAG, etag(done.value.version)));
-    if done.replayed {
-        res.insert_header(("Idempotent-Replayed", "true"));
+        .await
+    };
+    match attempt {
+        Ok(done) => {
+            let mut res = HttpResponse::Created();
+            res.insert_header((
+                header::LOCATION,
+                format!("/api/v1/inventory/shortages/{}", done.value.id),
+            ))
+            .insert_header((header::ETAG, etag(done.value.version)));
+            if done.replayed {
+                res.insert_header(("Idempotent-Replayed", "true"));
+            }
+            Ok(res.json(done.value))
+        }
+        // The primary is unreachable: a shortage report must not be lost. Check it against the
+        // standby (when there is one), keep it, and write it when the primary is back.
+        Err(ApiError::Unavailable(_)) => {
+            service::report_note(&input)?;
+            let checked = input.clone();
+            match db::read(&pool, move |conn| service::check_report(conn, &checked)).await {
+                Ok(()) | Err(ApiError::Unavailable(_)) => {}
+                Err(refused) => return Err(refused),
+            }
+            let entry = Entry::new(Work::ReportShortage, &user, &meta, key, request);
+            journal::handlers::accepted(&pool, entry).await
+        }
+        Err(other) => Err(other),
     }
-    Ok(res.json(done.value))
 }
 
 /// One shortage with its history (who did each step, when).
@@ -854,7 +942,7 @@ async fn get_shortage(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let found = db::run(&pool, move |conn| service::get_shortage(conn, id)).await?;
+    let found = db::read(&pool, move |conn| service::get_shortage(conn, id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(found.version)))
         .json(found))
@@ -874,13 +962,11 @@ async fn act(
         (false, None) => Ok(None),
         (_, body) => expected_version(req, body).map(Some),
     };
-    let changed = db::run(pool, move |conn| {
+    let done = idempotency::run(pool, req, user.id, action, move |conn, action| {
         service::act_on_shortage(conn, &user, &meta, id, to, version, action)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(changed.version)))
-        .json(changed))
+    Ok(changed(done))
 }
 
 /// Acknowledge an open shortage: someone is on it.

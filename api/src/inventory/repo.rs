@@ -87,6 +87,17 @@ pub fn update_location(
     .optional()
 }
 
+/// Whether any stock is held at the location.
+pub fn holds_stock(conn: &mut PgConnection, location_id: Uuid) -> QueryResult<bool> {
+    use crate::db::schema::stock_balances;
+    diesel::select(diesel::dsl::exists(
+        stock_balances::table
+            .filter(stock_balances::location_id.eq(location_id))
+            .filter(stock_balances::quantity.gt(0)),
+    ))
+    .get_result(conn)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Items
 
@@ -99,6 +110,9 @@ pub struct ItemRow {
     pub sku: String,
     #[diesel(sql_type = Text)]
     pub name: String,
+    /// `lower(name)` as PostgreSQL computes it: the sort key of the item list.
+    #[diesel(sql_type = Text)]
+    pub sort_name: String,
     #[diesel(sql_type = Text)]
     pub category: String,
     #[diesel(sql_type = Text)]
@@ -125,24 +139,38 @@ pub struct ItemRow {
     pub low_stock: bool,
 }
 
-/// Items with their stock over all locations and whether some location is at or below its
-/// reorder level (only locations that hold or held the item count).
-const ITEM_SELECT: &str = "
-    SELECT i.id, i.sku, i.name, i.category, i.unit, i.reorder_level, i.reorder_quantity,
-           i.critical, i.lot_tracked, i.active, i.version, i.created_at, i.updated_at,
-           coalesce(s.on_hand, 0)::bigint AS on_hand, coalesce(s.low, false) AS low_stock
-    FROM stock_items i
-    LEFT JOIN LATERAL (
-        SELECT sum(per.q) AS on_hand,
-               bool_or(per.q <= coalesce(r.reorder_level, i.reorder_level)) AS low
-        FROM (SELECT b.location_id, sum(b.quantity) AS q
-              FROM stock_balances b WHERE b.item_id = i.id GROUP BY b.location_id) per
-        LEFT JOIN stock_reorder_levels r ON r.item_id = i.id AND r.location_id = per.location_id
-    ) s ON true";
+/// Items with their stock over all locations and whether some location holds usable
+/// (unexpired) stock at or below its reorder level (only locations that hold or held the item
+/// count) — the same rule as the stock view and automatic shortages. `today` is the bind
+/// parameter holding the hospital's date.
+fn item_select(today: &str) -> String {
+    format!(
+        "SELECT i.id, i.sku, i.name, lower(i.name) AS sort_name, i.category, i.unit,
+                i.reorder_level, i.reorder_quantity, i.critical, i.lot_tracked, i.active,
+                i.version, i.created_at, i.updated_at,
+                coalesce(s.on_hand, 0)::bigint AS on_hand, coalesce(s.low, false) AS low_stock
+         FROM stock_items i
+         LEFT JOIN LATERAL (
+             SELECT sum(per.q) AS on_hand,
+                    bool_or(per.usable <= coalesce(r.reorder_level, i.reorder_level)) AS low
+             FROM (SELECT b.location_id, sum(b.quantity) AS q,
+                          coalesce(sum(b.quantity) FILTER (WHERE l.expires_on IS NULL
+                                                             OR l.expires_on >= {today}), 0) AS usable
+                   FROM stock_balances b LEFT JOIN stock_lots l ON l.id = b.lot_id
+                   WHERE b.item_id = i.id GROUP BY b.location_id) per
+             LEFT JOIN stock_reorder_levels r ON r.item_id = i.id AND r.location_id = per.location_id
+         ) s ON true"
+    )
+}
 
-pub fn find_item(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ItemRow>> {
-    diesel::sql_query(format!("{ITEM_SELECT} WHERE i.id = $1"))
+pub fn find_item(
+    conn: &mut PgConnection,
+    id: Uuid,
+    today: NaiveDate,
+) -> QueryResult<Option<ItemRow>> {
+    diesel::sql_query(format!("{} WHERE i.id = $1", item_select("$2")))
         .bind::<SqlUuid, _>(id)
+        .bind::<Date, _>(today)
         .get_result(conn)
         .optional()
 }
@@ -156,19 +184,21 @@ pub struct ItemFilter {
     /// (lower(name), id) of the last item of the previous page.
     pub after: Option<(String, Uuid)>,
     pub limit: i64,
+    pub today: NaiveDate,
 }
 
 pub fn list_items(conn: &mut PgConnection, f: &ItemFilter) -> QueryResult<Vec<ItemRow>> {
     let (after_name, after_id) = f.after.clone().unzip();
     diesel::sql_query(format!(
-        "{ITEM_SELECT}
+        "{}
          WHERE ($1::text IS NULL OR i.search_name LIKE '%' || $1 || '%')
            AND ($2::text IS NULL OR i.category = $2)
            AND (NOT $3 OR coalesce(s.low, false))
            AND ($4 OR i.active)
            AND ($5::text IS NULL OR (lower(i.name), i.id) > ($5, $6::uuid))
          ORDER BY lower(i.name), i.id
-         LIMIT $7"
+         LIMIT $7",
+        item_select("$8")
     ))
     .bind::<Nullable<Text>, _>(f.text.as_deref())
     .bind::<Nullable<Text>, _>(f.category.as_deref())
@@ -177,6 +207,7 @@ pub fn list_items(conn: &mut PgConnection, f: &ItemFilter) -> QueryResult<Vec<It
     .bind::<Nullable<Text>, _>(after_name)
     .bind::<Nullable<SqlUuid>, _>(after_id)
     .bind::<BigInt, _>(f.limit + 1)
+    .bind::<Date, _>(f.today)
     .load(conn)
 }
 

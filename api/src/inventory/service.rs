@@ -125,6 +125,11 @@ pub fn update_location(
     conn.transaction(|conn| {
         let current =
             repo::find_location(conn, id)?.ok_or_else(|| ApiError::not_found("the location"))?;
+        if changes.active == Some(false) && current.active && repo::holds_stock(conn, id)? {
+            return Err(ApiError::Conflict(
+                "the location still holds stock; transfer or write it off before closing it".into(),
+            ));
+        }
         let name = changes
             .name
             .map(|n| n.trim().to_owned())
@@ -189,13 +194,17 @@ fn item_dto(row: ItemRow) -> Item {
     }
 }
 
+/// The item, or 404. Its `low_stock` uses today's UTC date (callers that show it for a
+/// hospital day pass theirs to `repo::find_item`).
 fn require_item(conn: &mut PgConnection, id: Uuid) -> Result<ItemRow, ApiError> {
-    repo::find_item(conn, id)?.ok_or_else(|| ApiError::not_found("the item"))
+    let today = Utc::now().date_naive();
+    repo::find_item(conn, id, today)?.ok_or_else(|| ApiError::not_found("the item"))
 }
 
 /// The item named by a movement's `item_id`, or a field error.
 fn item_for_movement(conn: &mut PgConnection, id: Uuid) -> Result<ItemRow, ApiError> {
-    repo::find_item(conn, id)?.ok_or_else(|| ApiError::invalid("item_id", "is not an item"))
+    let today = Utc::now().date_naive();
+    repo::find_item(conn, id, today)?.ok_or_else(|| ApiError::invalid("item_id", "is not an item"))
 }
 
 pub struct ItemQuery {
@@ -207,7 +216,11 @@ pub struct ItemQuery {
     pub cursor: Option<String>,
 }
 
-pub fn list_items(conn: &mut PgConnection, query: ItemQuery) -> Result<ItemPage, ApiError> {
+pub fn list_items(
+    conn: &mut PgConnection,
+    time_zone: &str,
+    query: ItemQuery,
+) -> Result<ItemPage, ApiError> {
     let mut check = Check::new();
     let limit = pagination::limit(&mut check, query.limit);
     let after = pagination::decode(&mut check, query.cursor.as_deref()).map(|key| {
@@ -231,9 +244,10 @@ pub fn list_items(conn: &mut PgConnection, query: ItemQuery) -> Result<ItemPage,
     }
     check.finish()?;
     let text = match q {
-        Some(q) => Some(repo::fold(conn, &q)?),
+        Some(q) => Some(crate::db::escape_like(&repo::fold(conn, &q)?)),
         None => None,
     };
+    let today = repo::today(conn, time_zone)?;
     let mut rows = repo::list_items(
         conn,
         &ItemFilter {
@@ -243,11 +257,11 @@ pub fn list_items(conn: &mut PgConnection, query: ItemQuery) -> Result<ItemPage,
             include_inactive: query.include_inactive,
             after,
             limit,
+            today,
         },
     )?;
-    let next_cursor = pagination::next_cursor(&mut rows, limit, |r| {
-        format!("{}|{}", r.name.to_lowercase(), r.id)
-    });
+    let next_cursor =
+        pagination::next_cursor(&mut rows, limit, |r| format!("{}|{}", r.sort_name, r.id));
     Ok(ItemPage {
         items: rows.into_iter().map(item_dto).collect(),
         next_cursor,
@@ -389,8 +403,9 @@ pub fn get_item(
     id: Uuid,
 ) -> Result<ItemDetail, ApiError> {
     conn.transaction(|conn| {
-        let item = require_item(conn, id)?;
         let today = repo::today(conn, time_zone)?;
+        let item =
+            repo::find_item(conn, id, today)?.ok_or_else(|| ApiError::not_found("the item"))?;
         let levels = repo::stock_levels(
             conn,
             &StockFilter {
@@ -973,10 +988,10 @@ pub fn dispense(
                 ));
             }
             if let Some(medication_id) = input.medication_id {
-                if !records::service::is_medication_of(conn, patient_id, medication_id)? {
+                if !records::service::is_active_medication_of(conn, patient_id, medication_id)? {
                     return Err(ApiError::invalid(
                         "medication_id",
-                        "is not one of this patient's medications",
+                        "is not one of this patient's active medications",
                     ));
                 }
             }
@@ -1382,6 +1397,29 @@ pub fn list_shortages(
     })
 }
 
+/// The checks of a shortage report that need no database: the note.
+pub fn report_note(input: &ReportShortage) -> Result<Option<String>, ApiError> {
+    let mut check = Check::new();
+    let note = match &input.note {
+        Some(n) if !n.trim().is_empty() => {
+            check.multiline("note", n, 1000);
+            Some(n.trim().to_owned())
+        }
+        _ => None,
+    };
+    check.finish()?;
+    Ok(note)
+}
+
+/// Checks a report without writing anything: the note, and that the item and the location
+/// exist. Used to accept a report into the journal while the primary is unreachable.
+pub fn check_report(conn: &mut PgConnection, input: &ReportShortage) -> Result<(), ApiError> {
+    report_note(input)?;
+    item_for_movement(conn, input.item_id)?;
+    usable_location(conn, "location_id", input.location_id)?;
+    Ok(())
+}
+
 /// A staff member reports a shortage by hand. Always accepted (even when one is already open:
 /// a person's report is never dropped); it is linked to the item and location.
 pub fn report_shortage(
@@ -1390,15 +1428,7 @@ pub fn report_shortage(
     meta: &RequestMeta,
     input: ReportShortage,
 ) -> Result<Shortage, ApiError> {
-    let mut check = Check::new();
-    let note = match input.note {
-        Some(n) if !n.trim().is_empty() => {
-            check.multiline("note", &n, 1000);
-            Some(n.trim().to_owned())
-        }
-        _ => None,
-    };
-    check.finish()?;
+    let note = report_note(&input)?;
     conn.transaction(|conn| {
         let item = item_for_movement(conn, input.item_id)?;
         let location = usable_location(conn, "location_id", input.location_id)?;

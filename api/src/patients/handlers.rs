@@ -15,6 +15,7 @@ use crate::auth::{can, Authorized};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::{etag, expected_version, Json};
+use crate::idempotency::{self, mark_replayed};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(search_patients)
@@ -74,7 +75,7 @@ async fn search_patients(
         limit: p.limit,
         cursor: p.cursor,
     };
-    let page = db::run(&pool, move |conn| {
+    let page = db::read(&pool, move |conn| {
         service::search(conn, &user, &meta, query)
     })
     .await?;
@@ -101,14 +102,20 @@ async fn register_patient(
     pool: web::Data<DbPool>,
     user: Authorized<can::RegisterPatients>,
     meta: RequestMeta,
+    req: HttpRequest,
     body: Json<CreatePatient>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let patient = db::run(&pool, move |conn| {
-        service::register(conn, &user, &meta, input)
-    })
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::register(conn, &user, &meta, input),
+    )
     .await?;
-    Ok(HttpResponse::Created()
+    let patient = &done.value;
+    Ok(mark_replayed(&mut HttpResponse::Created(), done.replayed)
         .insert_header((header::LOCATION, format!("/api/v1/patients/{}", patient.id)))
         .insert_header((header::ETAG, etag(patient.version)))
         .json(patient))
@@ -129,7 +136,7 @@ async fn get_patient(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::ReadDemographics>,
 ) -> Result<HttpResponse, ApiError> {
-    let patient = db::run(&pool, move |conn| {
+    let patient = db::read(&pool, move |conn| {
         service::get(conn, &scope.user, &scope.meta, scope.patient_id)
     })
     .await?;
@@ -166,7 +173,7 @@ async fn update_patient(
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let version = expected_version(&req, input.version);
-    let patient = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::update(
             conn,
             &scope.user,
@@ -177,9 +184,9 @@ async fn update_patient(
         )
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(patient.version)))
-        .json(patient))
+    Ok(mark_replayed(&mut HttpResponse::Ok(), done.replayed)
+        .insert_header((header::ETAG, etag(done.value.version)))
+        .json(done.value))
 }
 
 /// Deactivate a patient: hidden from search by default; the record is kept.
@@ -196,12 +203,13 @@ async fn update_patient(
 async fn deactivate_patient(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::DeactivatePatients>,
-) -> Result<web::Json<Patient>, ApiError> {
-    let patient = db::run(&pool, move |conn| {
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let done = idempotency::run(&pool, &req, scope.user.id, (), move |conn, ()| {
         service::set_active(conn, &scope.user, &scope.meta, scope.patient_id, false)
     })
     .await?;
-    Ok(web::Json(patient))
+    Ok(mark_replayed(&mut HttpResponse::Ok(), done.replayed).json(done.value))
 }
 
 /// Reactivate a deactivated patient.
@@ -218,12 +226,13 @@ async fn deactivate_patient(
 async fn reactivate_patient(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::DeactivatePatients>,
-) -> Result<web::Json<Patient>, ApiError> {
-    let patient = db::run(&pool, move |conn| {
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let done = idempotency::run(&pool, &req, scope.user.id, (), move |conn, ()| {
         service::set_active(conn, &scope.user, &scope.meta, scope.patient_id, true)
     })
     .await?;
-    Ok(web::Json(patient))
+    Ok(mark_replayed(&mut HttpResponse::Ok(), done.replayed).json(done.value))
 }
 
 /// Query parameters of the access log.
@@ -257,7 +266,7 @@ async fn get_access_log(
     params: web::Query<AccessLogParams>,
 ) -> Result<web::Json<AccessLogPage>, ApiError> {
     let p = params.into_inner();
-    let page = db::run(&pool, move |conn| {
+    let page = db::read(&pool, move |conn| {
         service::access_log(
             conn,
             &scope.user,

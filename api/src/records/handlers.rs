@@ -23,6 +23,7 @@ use crate::auth::can;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::{etag, expected_version, Json};
+use crate::idempotency::{self, mark_replayed, Outcome};
 use crate::patients::ForPatient;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -89,14 +90,23 @@ fn entry_url(patient_id: Uuid, list: &str, id: Uuid) -> String {
     format!("/api/v1/patients/{patient_id}/{list}/{id}")
 }
 
-/// 201 with `Location` and, for versioned entries, `ETag`.
-fn created(location: String, version: Option<i32>, body: &impl Serialize) -> HttpResponse {
+/// 201 with `Location`, for versioned entries `ETag`, and `Idempotent-Replayed` on a replay.
+fn created(location: String, version: Option<i32>, done: &Outcome<impl Serialize>) -> HttpResponse {
     let mut res = HttpResponse::Created();
     res.insert_header((header::LOCATION, location));
     if let Some(v) = version {
         res.insert_header((header::ETAG, etag(v)));
     }
-    res.json(body)
+    mark_replayed(&mut res, done.replayed).json(&done.value)
+}
+
+/// 200 after a change: for versioned entries `ETag`, and `Idempotent-Replayed` on a replay.
+fn changed(version: Option<i32>, done: &Outcome<impl Serialize>) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    if let Some(v) = version {
+        res.insert_header((header::ETAG, etag(v)));
+    }
+    mark_replayed(&mut res, done.replayed).json(&done.value)
 }
 
 /// 200 with `ETag`.
@@ -126,7 +136,7 @@ async fn get_summary(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::ReadClinical>,
 ) -> Result<web::Json<PatientSummary>, ApiError> {
-    let summary = db::run(&pool, move |conn| {
+    let summary = db::read(&pool, move |conn| {
         service::summary(conn, &scope.user, &scope.meta, scope.patient_id)
     })
     .await?;
@@ -154,7 +164,7 @@ async fn list_allergies(
     params: web::Query<RecordListParams>,
 ) -> Result<web::Json<AllergyPage>, ApiError> {
     let query = params.into_inner().into_query();
-    let page = db::run(&pool, move |conn| {
+    let page = db::read(&pool, move |conn| {
         service::list_allergies(conn, &scope.user, &scope.meta, scope.patient_id, query)
     })
     .await?;
@@ -183,7 +193,7 @@ async fn get_allergy(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
-    let entry = db::run(&pool, move |conn| {
+    let entry = db::read(&pool, move |conn| {
         service::get_allergy(conn, &scope.user, &scope.meta, scope.patient_id, id)
     })
     .await?;
@@ -206,16 +216,17 @@ async fn get_allergy(
 async fn add_allergy(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     body: Json<NewAllergy>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let patient_id = scope.patient_id;
-    let allergy = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::create_allergy(conn, &scope.user, &scope.meta, patient_id, input)
     })
     .await?;
-    let location = entry_url(patient_id, "allergies", allergy.id);
-    Ok(created(location, Some(allergy.version), &allergy))
+    let location = entry_url(patient_id, "allergies", done.value.id);
+    Ok(created(location, Some(done.value.version), &done))
 }
 
 /// Change an allergy's reaction, severity, status or note.
@@ -251,7 +262,7 @@ async fn update_allergy(
     let (_, allergy_id) = path.into_inner();
     let input = body.into_inner();
     let version = expected_version(&req, input.version);
-    let allergy = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::update_allergy(
             conn,
             &scope.user,
@@ -263,7 +274,7 @@ async fn update_allergy(
         )
     })
     .await?;
-    Ok(versioned(allergy.version, &allergy))
+    Ok(changed(Some(done.value.version), &done))
 }
 
 /// Mark an allergy as entered in error, with the reason. It stays in the record as such.
@@ -285,12 +296,13 @@ async fn update_allergy(
 async fn mark_allergy_entered_in_error(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<MarkEnteredInError>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, allergy_id) = path.into_inner();
     let input = body.into_inner();
-    let allergy = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::mark_allergy(
             conn,
             &scope.user,
@@ -301,7 +313,7 @@ async fn mark_allergy_entered_in_error(
         )
     })
     .await?;
-    Ok(versioned(allergy.version, &allergy))
+    Ok(changed(Some(done.value.version), &done))
 }
 
 // ----- Conditions -----
@@ -325,7 +337,7 @@ async fn list_conditions(
     params: web::Query<RecordListParams>,
 ) -> Result<web::Json<ConditionPage>, ApiError> {
     let query = params.into_inner().into_query();
-    let page = db::run(&pool, move |conn| {
+    let page = db::read(&pool, move |conn| {
         service::list_conditions(conn, &scope.user, &scope.meta, scope.patient_id, query)
     })
     .await?;
@@ -354,7 +366,7 @@ async fn get_condition(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
-    let entry = db::run(&pool, move |conn| {
+    let entry = db::read(&pool, move |conn| {
         service::get_condition(conn, &scope.user, &scope.meta, scope.patient_id, id)
     })
     .await?;
@@ -377,16 +389,17 @@ async fn get_condition(
 async fn add_condition(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     body: Json<NewCondition>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let patient_id = scope.patient_id;
-    let condition = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::create_condition(conn, &scope.user, &scope.meta, patient_id, input)
     })
     .await?;
-    let location = entry_url(patient_id, "conditions", condition.id);
-    Ok(created(location, Some(condition.version), &condition))
+    let location = entry_url(patient_id, "conditions", done.value.id);
+    Ok(created(location, Some(done.value.version), &done))
 }
 
 /// Change a condition's status, resolved date or note.
@@ -421,7 +434,7 @@ async fn update_condition(
     let (_, condition_id) = path.into_inner();
     let input = body.into_inner();
     let version = expected_version(&req, input.version);
-    let condition = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::update_condition(
             conn,
             &scope.user,
@@ -433,7 +446,7 @@ async fn update_condition(
         )
     })
     .await?;
-    Ok(versioned(condition.version, &condition))
+    Ok(changed(Some(done.value.version), &done))
 }
 
 /// Mark a condition as entered in error, with the reason. It stays in the record as such.
@@ -455,12 +468,13 @@ async fn update_condition(
 async fn mark_condition_entered_in_error(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<MarkEnteredInError>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, condition_id) = path.into_inner();
     let input = body.into_inner();
-    let condition = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::mark_condition(
             conn,
             &scope.user,
@@ -471,7 +485,7 @@ async fn mark_condition_entered_in_error(
         )
     })
     .await?;
-    Ok(versioned(condition.version, &condition))
+    Ok(changed(Some(done.value.version), &done))
 }
 
 // ----- Medications -----
@@ -495,7 +509,7 @@ async fn list_medications(
     params: web::Query<RecordListParams>,
 ) -> Result<web::Json<MedicationPage>, ApiError> {
     let query = params.into_inner().into_query();
-    let page = db::run(&pool, move |conn| {
+    let page = db::read(&pool, move |conn| {
         service::list_medications(conn, &scope.user, &scope.meta, scope.patient_id, query)
     })
     .await?;
@@ -524,7 +538,7 @@ async fn get_medication(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
-    let entry = db::run(&pool, move |conn| {
+    let entry = db::read(&pool, move |conn| {
         service::get_medication(conn, &scope.user, &scope.meta, scope.patient_id, id)
     })
     .await?;
@@ -550,16 +564,17 @@ async fn get_medication(
 async fn add_medication(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     body: Json<NewMedication>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let patient_id = scope.patient_id;
-    let medication = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::create_medication(conn, &scope.user, &scope.meta, patient_id, input)
     })
     .await?;
-    let location = entry_url(patient_id, "medications", medication.id);
-    Ok(created(location, Some(medication.version), &medication))
+    let location = entry_url(patient_id, "medications", done.value.id);
+    Ok(created(location, Some(done.value.version), &done))
 }
 
 /// Change a medication's status, end date or note.
@@ -594,7 +609,7 @@ async fn update_medication(
     let (_, medication_id) = path.into_inner();
     let input = body.into_inner();
     let version = expected_version(&req, input.version);
-    let medication = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::update_medication(
             conn,
             &scope.user,
@@ -606,7 +621,7 @@ async fn update_medication(
         )
     })
     .await?;
-    Ok(versioned(medication.version, &medication))
+    Ok(changed(Some(done.value.version), &done))
 }
 
 /// Mark a medication as entered in error, with the reason. It stays in the record as such.
@@ -628,12 +643,13 @@ async fn update_medication(
 async fn mark_medication_entered_in_error(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<MarkEnteredInError>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, medication_id) = path.into_inner();
     let input = body.into_inner();
-    let medication = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::mark_medication(
             conn,
             &scope.user,
@@ -644,7 +660,7 @@ async fn mark_medication_entered_in_error(
         )
     })
     .await?;
-    Ok(versioned(medication.version, &medication))
+    Ok(changed(Some(done.value.version), &done))
 }
 
 // ----- Vital signs -----
@@ -668,7 +684,7 @@ async fn list_vitals(
     params: web::Query<RecordListParams>,
 ) -> Result<web::Json<VitalSignsPage>, ApiError> {
     let query = params.into_inner().into_query();
-    let page = db::run(&pool, move |conn| {
+    let page = db::read(&pool, move |conn| {
         service::list_vitals(conn, &scope.user, &scope.meta, scope.patient_id, query)
     })
     .await?;
@@ -697,7 +713,7 @@ async fn get_vitals(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<VitalSigns>, ApiError> {
     let (_, id) = path.into_inner();
-    let entry = db::run(&pool, move |conn| {
+    let entry = db::read(&pool, move |conn| {
         service::get_vitals(conn, &scope.user, &scope.meta, scope.patient_id, id)
     })
     .await?;
@@ -724,16 +740,17 @@ async fn get_vitals(
 async fn record_vitals(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     body: Json<NewVitalSigns>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let patient_id = scope.patient_id;
-    let vitals = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::record_vitals(conn, &scope.user, &scope.meta, patient_id, input)
     })
     .await?;
-    let location = entry_url(patient_id, "vitals", vitals.id);
-    Ok(created(location, None, &vitals))
+    let location = entry_url(patient_id, "vitals", done.value.id);
+    Ok(created(location, None, &done))
 }
 
 /// Mark a set of vital signs as entered in error, with the reason.
@@ -755,12 +772,13 @@ async fn record_vitals(
 async fn mark_vitals_entered_in_error(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<MarkEnteredInError>,
-) -> Result<web::Json<VitalSigns>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (_, vitals_id) = path.into_inner();
     let input = body.into_inner();
-    let vitals = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::mark_vitals(
             conn,
             &scope.user,
@@ -771,7 +789,7 @@ async fn mark_vitals_entered_in_error(
         )
     })
     .await?;
-    Ok(web::Json(vitals))
+    Ok(changed(None, &done))
 }
 
 // ----- Encounters and clinical notes -----
@@ -797,7 +815,7 @@ async fn list_encounters(
     params: web::Query<RecordListParams>,
 ) -> Result<web::Json<EncounterPage>, ApiError> {
     let query = params.into_inner().into_query();
-    let page = db::run(&pool, move |conn| {
+    let page = db::read(&pool, move |conn| {
         service::list_encounters(conn, &scope.user, &scope.meta, scope.patient_id, query)
     })
     .await?;
@@ -827,7 +845,7 @@ async fn get_encounter(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
-    let entry = db::run(&pool, move |conn| {
+    let entry = db::read(&pool, move |conn| {
         service::get_encounter(conn, &scope.user, &scope.meta, scope.patient_id, id)
     })
     .await?;
@@ -853,16 +871,17 @@ async fn get_encounter(
 async fn add_encounter(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     body: Json<NewEncounter>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let patient_id = scope.patient_id;
-    let encounter = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::create_encounter(conn, &scope.user, &scope.meta, patient_id, input)
     })
     .await?;
-    let location = entry_url(patient_id, "encounters", encounter.id);
-    Ok(created(location, Some(encounter.version), &encounter))
+    let location = entry_url(patient_id, "encounters", done.value.id);
+    Ok(created(location, Some(done.value.version), &done))
 }
 
 /// End an encounter or correct its reason.
@@ -896,7 +915,7 @@ async fn update_encounter(
     let (_, encounter_id) = path.into_inner();
     let input = body.into_inner();
     let version = expected_version(&req, input.version);
-    let encounter = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::update_encounter(
             conn,
             &scope.user,
@@ -908,7 +927,7 @@ async fn update_encounter(
         )
     })
     .await?;
-    Ok(versioned(encounter.version, &encounter))
+    Ok(changed(Some(done.value.version), &done))
 }
 
 /// Mark an encounter as entered in error, with the reason. It stays in the record as such.
@@ -930,12 +949,13 @@ async fn update_encounter(
 async fn mark_encounter_entered_in_error(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<MarkEnteredInError>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, encounter_id) = path.into_inner();
     let input = body.into_inner();
-    let encounter = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::mark_encounter(
             conn,
             &scope.user,
@@ -946,7 +966,7 @@ async fn mark_encounter_entered_in_error(
         )
     })
     .await?;
-    Ok(versioned(encounter.version, &encounter))
+    Ok(changed(Some(done.value.version), &done))
 }
 
 /// Write a clinical note on an encounter. The signed-in user is the author.
@@ -972,13 +992,14 @@ async fn mark_encounter_entered_in_error(
 async fn add_clinical_note(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<NewClinicalNote>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, encounter_id) = path.into_inner();
     let input = body.into_inner();
     let patient_id = scope.patient_id;
-    let note = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::add_note(
             conn,
             &scope.user,
@@ -992,9 +1013,9 @@ async fn add_clinical_note(
     let location = format!(
         "{}/notes/{}",
         entry_url(patient_id, "encounters", encounter_id),
-        note.id
+        done.value.id
     );
-    Ok(created(location, None, &note))
+    Ok(created(location, None, &done))
 }
 
 /// Read one clinical note of an encounter (the `Location` of a written one).
@@ -1020,7 +1041,7 @@ async fn get_clinical_note(
     path: web::Path<(Uuid, Uuid, Uuid)>,
 ) -> Result<web::Json<ClinicalNote>, ApiError> {
     let (_, encounter_id, id) = path.into_inner();
-    let entry = db::run(&pool, move |conn| {
+    let entry = db::read(&pool, move |conn| {
         service::get_note(
             conn,
             &scope.user,
@@ -1054,12 +1075,13 @@ async fn get_clinical_note(
 async fn mark_clinical_note_entered_in_error(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid, Uuid)>,
     body: Json<MarkEnteredInError>,
-) -> Result<web::Json<ClinicalNote>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (_, encounter_id, note_id) = path.into_inner();
     let input = body.into_inner();
-    let note = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::mark_note(
             conn,
             &scope.user,
@@ -1071,7 +1093,7 @@ async fn mark_clinical_note_entered_in_error(
         )
     })
     .await?;
-    Ok(web::Json(note))
+    Ok(changed(None, &done))
 }
 
 // ----- Lab results -----
@@ -1095,7 +1117,7 @@ async fn list_lab_results(
     params: web::Query<RecordListParams>,
 ) -> Result<web::Json<LabResultPage>, ApiError> {
     let query = params.into_inner().into_query();
-    let page = db::run(&pool, move |conn| {
+    let page = db::read(&pool, move |conn| {
         service::list_lab_results(conn, &scope.user, &scope.meta, scope.patient_id, query)
     })
     .await?;
@@ -1124,7 +1146,7 @@ async fn get_lab_result(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<web::Json<LabResult>, ApiError> {
     let (_, id) = path.into_inner();
-    let entry = db::run(&pool, move |conn| {
+    let entry = db::read(&pool, move |conn| {
         service::get_lab_result(conn, &scope.user, &scope.meta, scope.patient_id, id)
     })
     .await?;
@@ -1151,16 +1173,17 @@ async fn get_lab_result(
 async fn record_lab_result(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     body: Json<NewLabResult>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();
     let patient_id = scope.patient_id;
-    let result = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::record_lab_result(conn, &scope.user, &scope.meta, patient_id, input)
     })
     .await?;
-    let location = entry_url(patient_id, "lab-results", result.id);
-    Ok(created(location, None, &result))
+    let location = entry_url(patient_id, "lab-results", done.value.id);
+    Ok(created(location, None, &done))
 }
 
 /// Mark a lab result as entered in error, with the reason. It stays in the record as such.
@@ -1182,12 +1205,13 @@ async fn record_lab_result(
 async fn mark_lab_result_entered_in_error(
     pool: web::Data<DbPool>,
     scope: ForPatient<can::WriteClinical>,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<MarkEnteredInError>,
-) -> Result<web::Json<LabResult>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (_, result_id) = path.into_inner();
     let input = body.into_inner();
-    let result = db::run(&pool, move |conn| {
+    let done = idempotency::run(&pool, &req, scope.user.id, input, move |conn, input| {
         service::mark_lab_result(
             conn,
             &scope.user,
@@ -1198,5 +1222,5 @@ async fn mark_lab_result_entered_in_error(
         )
     })
     .await?;
-    Ok(web::Json(result))
+    Ok(changed(None, &done))
 }

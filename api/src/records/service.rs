@@ -865,14 +865,16 @@ pub fn list_medications(
     Ok(MedicationPage { items, next_cursor })
 }
 
-/// Whether `medication_id` is one of the patient's medications (not audited: no clinical
-/// content leaves this function). Dispensing checks the order it fills with it.
-pub fn is_medication_of(
+/// Whether `medication_id` is one of the patient's active medications, not entered in error
+/// (not audited: no clinical content leaves this function). Dispensing checks the order it
+/// fills with it.
+pub fn is_active_medication_of(
     conn: &mut PgConnection,
     patient_id: Uuid,
     medication_id: Uuid,
 ) -> Result<bool, ApiError> {
-    Ok(repo::find_medication(conn, patient_id, medication_id)?.is_some())
+    Ok(repo::find_medication(conn, patient_id, medication_id)?
+        .is_some_and(|(m, _, _)| m.status == "active" && m.entered_in_error_at.is_none()))
 }
 
 /// The patient's medication `medication_id`, also one entered in error; audited.

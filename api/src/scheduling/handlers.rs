@@ -1,6 +1,6 @@
 //! `/api/v1/departments`, `/api/v1/practitioners` (with availability) and `/api/v1/slots`.
 
-use actix_web::{delete, get, http::header, post, put, web, HttpResponse};
+use actix_web::{delete, get, http::header, post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use hms_api_types::appointments::{
     Availability, AvailabilityException, Department, NewAvailabilityException, NewDepartment,
@@ -19,6 +19,7 @@ use crate::config::Schedule;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::Json;
+use crate::idempotency::{self, mark_replayed};
 
 pub fn configure_departments(cfg: &mut ServiceConfig) {
     cfg.service(list_departments).service(create_department);
@@ -48,7 +49,7 @@ async fn list_departments(
     pool: web::Data<DbPool>,
     _user: Authorized<can::ViewDirectory>,
 ) -> Result<web::Json<Vec<Department>>, ApiError> {
-    Ok(web::Json(db::run(&pool, service::list_departments).await?))
+    Ok(web::Json(db::read(&pool, service::list_departments).await?))
 }
 
 /// Create a department.
@@ -66,14 +67,19 @@ async fn create_department(
     pool: web::Data<DbPool>,
     user: Authorized<can::ManageSchedules>,
     meta: RequestMeta,
+    req: HttpRequest,
     body: Json<NewDepartment>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let created = db::run(&pool, move |conn| {
-        service::create_department(conn, &user, &meta, input)
-    })
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::create_department(conn, &user, &meta, input),
+    )
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(mark_replayed(&mut HttpResponse::Created(), done.replayed).json(done.value))
 }
 
 /// Query of the practitioner list.
@@ -99,7 +105,7 @@ async fn list_practitioners(
 ) -> Result<web::Json<Vec<Practitioner>>, ApiError> {
     let department = params.into_inner().department_id;
     Ok(web::Json(
-        db::run(&pool, move |conn| {
+        db::read(&pool, move |conn| {
             service::list_practitioners(conn, department)
         })
         .await?,
@@ -121,14 +127,19 @@ async fn create_practitioner(
     pool: web::Data<DbPool>,
     user: Authorized<can::ManageSchedules>,
     meta: RequestMeta,
+    req: HttpRequest,
     body: Json<NewPractitioner>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let created = db::run(&pool, move |conn| {
-        service::create_practitioner(conn, &user, &meta, input)
-    })
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::create_practitioner(conn, &user, &meta, input),
+    )
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(mark_replayed(&mut HttpResponse::Created(), done.replayed).json(done.value))
 }
 
 /// A practitioner's weekly working hours (local time) and upcoming leave.
@@ -151,7 +162,7 @@ async fn get_availability(
     let id = path.into_inner();
     let tz = schedule.time_zone.clone();
     Ok(web::Json(
-        db::run(&pool, move |conn| service::availability(conn, &tz, id)).await?,
+        db::read(&pool, move |conn| service::availability(conn, &tz, id)).await?,
     ))
 }
 
@@ -172,18 +183,22 @@ async fn set_availability(
     schedule: web::Data<Schedule>,
     user: Authorized<can::ManageSchedules>,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: Json<SetWeeklyHours>,
-) -> Result<web::Json<Availability>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let input = body.into_inner();
     let tz = schedule.time_zone.clone();
-    Ok(web::Json(
-        db::run(&pool, move |conn| {
-            service::set_weekly_hours(conn, &user, &meta, &tz, id, input)
-        })
-        .await?,
-    ))
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::set_weekly_hours(conn, &user, &meta, &tz, id, input),
+    )
+    .await?;
+    Ok(mark_replayed(&mut HttpResponse::Ok(), done.replayed).json(done.value))
 }
 
 /// Block a period (leave, training): no slots are offered and nothing can be booked in it.
@@ -202,21 +217,26 @@ async fn add_availability_exception(
     pool: web::Data<DbPool>,
     user: Authorized<can::ManageSchedules>,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     body: Json<NewAvailabilityException>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let input = body.into_inner();
-    let created = db::run(&pool, move |conn| {
-        service::add_exception(conn, &user, &meta, id, input)
-    })
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::add_exception(conn, &user, &meta, id, input),
+    )
     .await?;
-    Ok(HttpResponse::Created()
+    Ok(mark_replayed(&mut HttpResponse::Created(), done.replayed)
         .insert_header((
             header::LOCATION,
             format!("/api/v1/practitioners/{id}/availability"),
         ))
-        .json(created))
+        .json(done.value))
 }
 
 /// Remove a blocked period.
@@ -237,14 +257,16 @@ async fn remove_availability_exception(
     pool: web::Data<DbPool>,
     user: Authorized<can::ManageSchedules>,
     meta: RequestMeta,
+    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (practitioner, exception) = path.into_inner();
-    db::run(&pool, move |conn| {
+    let user = *user;
+    let done = idempotency::run(&pool, &req, user.id, (), move |conn, ()| {
         service::remove_exception(conn, &user, &meta, practitioner, exception)
     })
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(mark_replayed(&mut HttpResponse::NoContent(), done.replayed).finish())
 }
 
 /// Query of the free-slot search.
@@ -282,7 +304,7 @@ async fn list_free_slots(
     let p = params.into_inner();
     let tz = schedule.time_zone.clone();
     Ok(web::Json(
-        db::run(&pool, move |conn| {
+        db::read(&pool, move |conn| {
             service::slots(conn, &tz, p.practitioner_id, p.department_id, p.from, p.to)
         })
         .await?,

@@ -14,6 +14,7 @@ use crate::auth::{can, Authorized};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::http::{etag, expected_version, Json};
+use crate::idempotency::{self, mark_replayed};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -67,7 +68,7 @@ async fn list_users(
         cursor: p.cursor,
     };
     Ok(web::Json(
-        db::run(&pool, move |conn| service::list(conn, query)).await?,
+        db::read(&pool, move |conn| service::list(conn, query)).await?,
     ))
 }
 
@@ -87,14 +88,20 @@ async fn create_user(
     pool: web::Data<DbPool>,
     user: Authorized<can::ManageUsers>,
     meta: RequestMeta,
+    req: HttpRequest,
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner();
-    let created = db::run(&pool, move |conn| {
-        service::create(conn, &user, &meta, input)
-    })
+    let user = *user;
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| service::create(conn, &user, &meta, input),
+    )
     .await?;
-    Ok(HttpResponse::Created()
+    let created = &done.value;
+    Ok(mark_replayed(&mut HttpResponse::Created(), done.replayed)
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)))
         .insert_header((header::ETAG, etag(created.version)))
         .json(created))
@@ -117,7 +124,7 @@ async fn get_user(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let found = db::run(&pool, move |conn| service::get(conn, id)).await?;
+    let found = db::read(&pool, move |conn| service::get(conn, id)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(found.version)))
         .json(found))
@@ -157,13 +164,14 @@ async fn update_user(
     // Checked after the body, so an invalid body is a 422 whatever the version says.
     let version = expected_version(&req, input.version);
     let id = id.into_inner();
-    let updated = db::run(&pool, move |conn| {
+    let user = *user;
+    let done = idempotency::run(&pool, &req, user.id, input, move |conn, input| {
         service::update(conn, &user, &meta, id, version, input)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(updated.version)))
-        .json(updated))
+    Ok(mark_replayed(&mut HttpResponse::Ok(), done.replayed)
+        .insert_header((header::ETAG, etag(done.value.version)))
+        .json(done.value))
 }
 
 /// The signed-in account.
@@ -182,7 +190,7 @@ async fn get_me(
 ) -> Result<web::Json<User>, ApiError> {
     let id = user.id;
     Ok(web::Json(
-        db::run(&pool, move |conn| service::get(conn, id)).await?,
+        db::read(&pool, move |conn| service::get(conn, id)).await?,
     ))
 }
 
@@ -198,15 +206,26 @@ async fn change_my_password(
     pool: web::Data<DbPool>,
     user: Authorized<can::UseOwnAccount>,
     meta: RequestMeta,
+    req: HttpRequest,
     body: Json<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let ChangePassword {
-        current_password,
-        new_password,
-    } = body.into_inner();
-    db::run(&pool, move |conn| {
-        service::change_own_password(conn, &user, &meta, &current_password, &new_password)
-    })
+    let user = *user;
+    // The passwords are not part of what a retry is compared by (see `idempotency::run`).
+    let done = idempotency::run(
+        &pool,
+        &req,
+        user.id,
+        body.into_inner(),
+        move |conn, input| {
+            service::change_own_password(
+                conn,
+                &user,
+                &meta,
+                &input.current_password,
+                &input.new_password,
+            )
+        },
+    )
     .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(mark_replayed(&mut HttpResponse::NoContent(), done.replayed).finish())
 }

@@ -124,9 +124,4 @@ pub fn other_active_admins(conn: &mut PgConnection, except: Uuid) -> QueryResult
         .load(conn)
 }
 
-/// Escapes `%`, `_` and `\` so user input matches literally in LIKE patterns.
-pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
+pub use crate::db::escape_like;

@@ -89,6 +89,8 @@ pub fn protected() -> Vec<Operation> {
         with_body(ep("PATCH", "/api/v1/users/{id}", ManageUsers)),
         ep("GET", "/api/v1/me", UseOwnAccount),
         with_body(ep("POST", "/api/v1/me/password", UseOwnAccount)),
+        ep("GET", "/api/v1/me/pending-writes", UseOwnAccount),
+        ep("GET", "/health/db", ViewOperations),
         ep("GET", "/api/v1/patients", ReadDemographics),
         with_body(ep("POST", "/api/v1/patients", RegisterPatients)),
         scoped(ep("GET", "/api/v1/patients/{patient_id}", ReadDemographics)),
@@ -112,12 +114,16 @@ pub fn protected() -> Vec<Operation> {
             "/api/v1/patients/{patient_id}/access-log",
             ReadAccessLog,
         )),
+        ep("GET", "/api/v1/operations/backups", ViewOperations),
+        ep("GET", "/api/v1/operations/maintenance", ViewOperations),
     ]
     .into_iter()
     .map(Operation::from)
     .collect::<Vec<_>>();
     all.extend(crate::records::protected().into_iter().map(Operation::from));
     all.extend(crate::appointments::protected());
+    all.extend(crate::inventory::protected());
+    all.extend(crate::incidents::protected());
     all
 }
 

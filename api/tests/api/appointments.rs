@@ -2270,7 +2270,7 @@ async fn the_department_day_view_uses_an_index_with_a_year_of_appointments() {
 async fn the_demo_hospital_has_departments_practitioners_and_a_consistent_schedule() {
     let app = TestApp::spawn().await;
     let loaded = hms_api::demo::seed(&mut app.pool.get().unwrap()).unwrap();
-    assert_eq!(loaded, ["accounts", "patients", "schedule"]);
+    assert_eq!(loaded, ["accounts", "patients", "schedule", "inventory"]);
     assert!(hms_api::demo::seed(&mut app.pool.get().unwrap())
         .unwrap()
         .is_empty());

@@ -6,6 +6,9 @@
 
 mod appointments;
 mod auth;
+mod degraded;
+mod incidents;
+mod inventory;
 mod patients;
 
 use std::net::TcpListener;

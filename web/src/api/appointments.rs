@@ -9,6 +9,7 @@ use hms_api_types::appointments::{
 };
 use uuid::Uuid;
 
+use super::ops::Saved;
 use super::{Api, ApiError, Call};
 
 /// How many appointments one page of the list holds.
@@ -98,6 +99,12 @@ impl BookingAttempt {
     }
 }
 
+/// What tells one cancellation from another, for [`crate::api::inventory::Attempt::key_for`]:
+/// the same appointment and reason sent again (a retry) reuse the `Idempotency-Key`.
+pub fn cancel_fingerprint(id: Uuid, reason: &str) -> String {
+    format!("POST /api/v1/appointments/{id}/cancel {reason}")
+}
+
 impl Api {
     /// Active departments, by name.
     pub async fn departments(&self) -> Result<Vec<Department>, ApiError> {
@@ -182,18 +189,22 @@ impl Api {
         self.fetch_json(Call::new(Method::GET, &path)).await
     }
 
-    /// Cancels an appointment (a patient: their own, before the cut-off; 409 otherwise).
+    /// Cancels an appointment (a patient: their own, before the cut-off; 409 otherwise), with
+    /// `Idempotency-Key: key` (see [`cancel_fingerprint`]). While the database is unreachable
+    /// the cancellation is kept and written later ([`Saved::Kept`]).
     pub async fn cancel_appointment(
         &self,
         id: Uuid,
         reason: &str,
-    ) -> Result<Appointment, ApiError> {
+        key: String,
+    ) -> Result<Saved<Appointment>, ApiError> {
         let path = format!("/api/v1/appointments/{id}/cancel");
         let body = WithReason {
             reason: reason.to_owned(),
         };
-        let call = Call::new(Method::POST, &path).json(&body)?;
-        self.fetch_json(call).await
+        let mut call = Call::new(Method::POST, &path).json(&body)?;
+        call.idempotency_key = Some(key);
+        self.fetch_saved(call).await
     }
 
     /// Moves an appointment along its workflow (409 when the workflow does not allow it).

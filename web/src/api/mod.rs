@@ -7,6 +7,10 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod incidents;
+pub mod inventory;
+pub mod operations;
+pub mod ops;
 pub mod patients;
 pub mod records;
 pub mod users;
@@ -32,6 +36,22 @@ pub const NETWORK_MESSAGE: &str =
 
 /// Shown on the login page when a session could not be renewed.
 const SESSION_ENDED: &str = "Your session has ended. Sign in again to continue.";
+
+/// Shown when a change was refused because the database cannot be reached (503): what the
+/// person entered is still in the form, and sending it again is safe.
+pub const SAVING_PAUSED: &str = "Saving is paused — nothing was saved. What you entered is \
+     still here: try again in a moment.";
+
+/// Shown when something could not be loaded because the database cannot be reached (503).
+pub const LOADING_PAUSED: &str =
+    "This cannot be loaded right now: the database cannot be reached. Try again in a moment.";
+
+/// Shown when signing in (or renewing a session) fails because the database cannot be reached.
+pub const SIGN_IN_PAUSED: &str = "Signing in is not possible right now: the database cannot be \
+     reached. Try again in a moment.";
+
+/// The problem `type` of a 503 answer.
+const DATABASE_UNAVAILABLE: &str = "/problems/database-unavailable";
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +104,12 @@ impl ApiError {
             ApiError::Network => &[],
             ApiError::Problem(problem) => &problem.candidates,
         }
+    }
+
+    /// A change refused because the database cannot be reached: nothing was saved, the form
+    /// keeps its values, and the same request (with the same `Idempotency-Key`) may be sent again.
+    pub fn saving_paused(&self) -> bool {
+        self.status() == Some(503) && self.message() == SAVING_PAUSED
     }
 
     /// A validation problem found before sending anything.
@@ -169,6 +195,8 @@ struct Inner {
     refresh_waiters: RefCell<Option<Vec<oneshot::Sender<RefreshResult>>>>,
     /// Tells the session provider about sign-ins, renewed users and sign-outs.
     events: Callback<SessionEvent>,
+    /// Told what answers say about the database (see [`Api::watch`]).
+    watcher: RefCell<Option<Callback<ops::Signal>>>,
 }
 
 /// A handle on the API for one browser tab; cheap to clone, shared through the session context.
@@ -191,6 +219,7 @@ impl Api {
                 access_token: RefCell::new(None),
                 refresh_waiters: RefCell::new(None),
                 events,
+                watcher: RefCell::new(None),
             }),
         }
     }
@@ -234,6 +263,11 @@ impl Api {
                 .inner
                 .events
                 .emit(SessionEvent::SignedOut(Some(NETWORK_MESSAGE))),
+            // The database cannot be reached: the refresh token was not used, keep it.
+            Err(error) if error.status() == Some(503) => self
+                .inner
+                .events
+                .emit(SessionEvent::SignedOut(Some(SIGN_IN_PAUSED))),
             Err(ApiError::Problem(_)) => self.end_session(None),
         }
     }
@@ -305,12 +339,31 @@ impl Api {
             None => builder.build(),
         }
         .map_err(|_| ApiError::local(0, "The request could not be prepared", None))?;
-        request.send().await.map_err(|_| ApiError::Network)
+        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        self.observe(&response);
+        Ok(response)
     }
 
     /// Sends `call`; on 401 refreshes the session once and retries once. Non-2xx answers become
-    /// [`ApiError::Problem`].
+    /// [`ApiError::Problem`]; a 503 says in plain words what it means for this request.
     async fn send(&self, call: Call<'_>) -> Result<Response, ApiError> {
+        let detail = if call.path.starts_with("/api/v1/auth/") {
+            SIGN_IN_PAUSED
+        } else if call.method == Method::GET {
+            LOADING_PAUSED
+        } else {
+            SAVING_PAUSED
+        };
+        self.send_checked(call).await.map_err(|error| {
+            if error.status() == Some(503) && error.kind() == Some(DATABASE_UNAVAILABLE) {
+                error.with_detail(detail)
+            } else {
+                error
+            }
+        })
+    }
+
+    async fn send_checked(&self, call: Call<'_>) -> Result<Response, ApiError> {
         if !call.authenticated {
             return check(self.send_once(&call, None).await?).await;
         }
@@ -330,6 +383,8 @@ impl Api {
                     token
                 }
                 Err(ApiError::Network) => return Err(ApiError::Network),
+                // The database cannot be reached: the session is not over, only paused.
+                Err(problem) if problem.status() == Some(503) => return Err(problem),
                 Err(problem) => {
                     self.end_session(Some(SESSION_ENDED));
                     return Err(problem);

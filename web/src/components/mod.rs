@@ -1,6 +1,7 @@
 //! Reusable pieces of the layout and of forms.
 
 pub mod app_link;
+pub mod degraded;
 pub mod field;
 pub mod nav;
 pub mod patient_picker;

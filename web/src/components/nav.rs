@@ -1,13 +1,17 @@
-//! The top bar: app name, the areas the signed-in role may use, who is signed in, sign-out.
+//! The top bar: app name, the areas the signed-in role may use, the person's kept requests
+//! (`#nav-pending`, while they have any), who is signed in, sign-out.
 
 use std::rc::Rc;
 
+use hms_api_types::ops::PendingStatus;
 use hms_api_types::users::User;
 use hms_api_types::Permission;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
+use crate::components::app_link::AppLink;
+use crate::components::degraded::{use_ops, OpsState};
 use crate::session::use_session;
 
 #[derive(Properties, PartialEq)]
@@ -58,6 +62,7 @@ pub struct NavProps {
 #[component]
 pub fn Nav(props: &NavProps) -> Html {
     let session = use_session();
+    let ops = use_ops();
     let current = use_route::<Route>();
     let signing_out = use_state(|| false);
 
@@ -112,10 +117,43 @@ pub fn Nav(props: &NavProps) -> Html {
                             </NavLink>
                         </li>
                     }
+                    if user.role.can(Permission::ViewInventory) {
+                        <li>
+                            <NavLink id="nav-inventory" to={Route::Inventory} current={current.clone()}>
+                                { "Inventory" }
+                            </NavLink>
+                        </li>
+                    }
+                    if user.role.can(Permission::ManageShortages) {
+                        <li>
+                            <NavLink id="nav-shortages" to={Route::Shortages} current={current.clone()}>
+                                { "Shortages" }
+                            </NavLink>
+                        </li>
+                    }
+                    if user.role.can(Permission::ViewIncidents) {
+                        <li>
+                            <NavLink id="nav-incidents" to={Route::Incidents} current={current.clone()}>
+                                { "Incidents" }
+                            </NavLink>
+                        </li>
+                    }
+                    <li>
+                        <NavLink id="nav-status" to={Route::Status} current={current.clone()}>
+                            { "Status" }
+                        </NavLink>
+                    </li>
                     if user.role.can(Permission::ManageUsers) {
                         <li>
                             <NavLink id="nav-users" to={Route::Users} current={current.clone()}>
                                 { "Users" }
+                            </NavLink>
+                        </li>
+                    }
+                    if user.role.can(Permission::ViewOperations) {
+                        <li>
+                            <NavLink id="nav-operations" to={Route::Operations} current={current.clone()}>
+                                { "Operations" }
                             </NavLink>
                         </li>
                     }
@@ -124,8 +162,19 @@ pub fn Nav(props: &NavProps) -> Html {
                             { "My account" }
                         </NavLink>
                     </li>
+                    { pending_link(ops.state(), current.clone()) }
                 </ul>
                 <div class="nav-user">
+                    if user.role.can(Permission::ReportShortages) {
+                        <AppLink
+                            id="nav-report-shortage"
+                            to={Route::ReportShortage}
+                            classes="button secondary"
+                            current={current == Some(Route::ReportShortage)}
+                        >
+                            { "Report a shortage" }
+                        </AppLink>
+                    }
                     <span id="nav-user-name">{ user.display_name.clone() }</span>
                     <span id="nav-user-role" class="role-badge">{ user.role.label() }</span>
                     <button
@@ -140,5 +189,31 @@ pub fn Nav(props: &NavProps) -> Html {
                 </div>
             </nav>
         </header>
+    }
+}
+
+/// `#nav-pending`: the person's kept requests, with how many still wait for the database
+/// (`#nav-pending-count`); shown while they have any kept request.
+fn pending_link(state: &OpsState, current: Option<Route>) -> Html {
+    let Some(list) = state.pending.as_deref().filter(|l| !l.is_empty()) else {
+        return Html::default();
+    };
+    let waiting = state.pending_count();
+    let failed = list.iter().any(|p| p.status == PendingStatus::Failed);
+    html! {
+        <li class={classes!("nav-pending", (waiting > 0).then_some("waiting"), failed.then_some("failed"))}>
+            <NavLink id="nav-pending" to={Route::Pending} {current}>
+                { "Pending" }
+                if waiting > 0 {
+                    <span
+                        id="nav-pending-count"
+                        class="count-badge"
+                        aria-label={format!("{waiting} waiting for the database")}
+                    >
+                        { waiting }
+                    </span>
+                }
+            </NavLink>
+        </li>
     }
 }

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::api::appointments::{AppointmentQuery, BookingAttempt, SlotScope};
+use crate::api::appointments::{cancel_fingerprint, AppointmentQuery, BookingAttempt, SlotScope};
+use crate::api::inventory::Attempt;
+use crate::api::ops::{Saved, KEPT_MESSAGE};
 use crate::api::ApiError;
 use crate::components::field::{Field, SelectField};
 use crate::components::problem_alert::ProblemAlert;
@@ -403,38 +405,79 @@ fn MyAppointments(props: &MyAppointmentsProps) -> Html {
     let busy = use_state(|| None::<Uuid>);
     let error = use_state(|| None::<ApiError>);
     let status = use_state(|| None::<AttrValue>);
+    // Whose cancel form is open: it stays open (with the reason) until the cancellation is
+    // saved or kept.
+    let asking = use_state(|| None::<Uuid>);
+    let attempt = use_mut_ref(Attempt::default);
+    let last = use_mut_ref(|| None::<(Uuid, String)>);
 
     let oncancel = {
-        let (api, busy, error, status) = (
+        let last = last.clone();
+        let (api, busy, error, status, asking) = (
             session.api().clone(),
             busy.clone(),
             error.clone(),
             status.clone(),
+            asking.clone(),
         );
         let reload = props.reload.clone();
         Callback::from(move |(id, reason): (Uuid, String)| {
+            if busy.is_some() {
+                return;
+            }
+            *last.borrow_mut() = Some((id, reason.clone()));
+            // One key per cancellation; the same one when it is sent again after a failure.
+            let key = attempt
+                .borrow_mut()
+                .key_for(cancel_fingerprint(id, &reason));
             busy.set(Some(id));
             error.set(None);
             status.set(None);
-            let (api, busy, error, status, reload) = (
+            let (api, busy, error, status, asking, reload) = (
                 api.clone(),
                 busy.clone(),
                 error.clone(),
                 status.clone(),
+                asking.clone(),
                 reload.clone(),
             );
+            let attempt = attempt.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match api.cancel_appointment(id, &reason).await {
-                    Ok(a) => status.set(Some(AttrValue::from(format!(
-                        "Your appointment of {} is cancelled.",
-                        when(&a)
-                    )))),
+                match api.cancel_appointment(id, &reason, key).await {
+                    Ok(saved) => {
+                        attempt.borrow_mut().finish();
+                        asking.set(None);
+                        status.set(Some(match saved {
+                            Saved::Done(a) => AttrValue::from(format!(
+                                "Your appointment of {} is cancelled.",
+                                when(&a)
+                            )),
+                            Saved::Kept(_) => AttrValue::from(format!(
+                                "Your cancellation is {}",
+                                KEPT_MESSAGE.replacen("Kept", "kept", 1)
+                            )),
+                        }));
+                    }
                     Err(e) => error.set(Some(e)),
                 }
                 busy.set(None);
                 reload.emit(());
             });
         })
+    };
+    // "Try again" after a refused save sends the same cancellation (and key) again.
+    let onretry = {
+        let oncancel = oncancel.clone();
+        Callback::from(move |()| {
+            let again = last.borrow().clone();
+            if let Some(again) = again {
+                oncancel.emit(again);
+            }
+        })
+    };
+    let onask = {
+        let asking = asking.clone();
+        Callback::from(move |id: Option<Uuid>| asking.set(id))
     };
 
     let mine = &props.mine;
@@ -443,7 +486,11 @@ fn MyAppointments(props: &MyAppointmentsProps) -> Html {
     html! {
         <section id="my-appointments-section" class="card" aria-labelledby="my-appointments-title">
             <h2 id="my-appointments-title">{ "My appointments" }</h2>
-            <ProblemAlert id="my-appointments-error" error={(*error).clone().or_else(|| mine.error.clone())} />
+            <ProblemAlert
+                id="my-appointments-error"
+                error={(*error).clone().or_else(|| mine.error.clone())}
+                {onretry}
+            />
             if let Some(text) = &*status {
                 <p id="my-appointments-status" class="status" role="status">{ text.clone() }</p>
             }
@@ -483,6 +530,8 @@ fn MyAppointments(props: &MyAppointmentsProps) -> Html {
                                                 appointment_id={a.id}
                                                 what={AttrValue::from(format!("{} {}", display::short_day(display::local_date(a.starts_at)), time_range(a)))}
                                                 disabled={busy.is_some()}
+                                                open={*asking == Some(a.id)}
+                                                onask={onask.clone()}
                                                 oncancel={oncancel.clone()}
                                             />
                                         }
@@ -508,20 +557,24 @@ struct CancelOwnProps {
     /// When it is, for the button's accessible name.
     what: AttrValue,
     disabled: bool,
+    /// The reason form is open.
+    open: bool,
+    /// Opens (`Some(id)`) or closes (`None`) the reason form.
+    onask: Callback<Option<Uuid>>,
     oncancel: Callback<(Uuid, String)>,
 }
 
-/// "Cancel": asks for the reason in place, then calls `oncancel`.
+/// "Cancel": asks for the reason in place, then calls `oncancel`; the form (and the reason)
+/// stays until the cancellation is saved or kept, so a failed one can be sent again.
 #[component]
 fn CancelOwn(props: &CancelOwnProps) -> Html {
-    let open = use_state(|| false);
     let reason = use_state(String::new);
     let missing = use_state(|| false);
 
-    if !*open {
+    if !props.open {
         let onclick = {
-            let open = open.clone();
-            Callback::from(move |_: MouseEvent| open.set(true))
+            let (onask, id) = (props.onask.clone(), props.appointment_id);
+            Callback::from(move |_: MouseEvent| onask.emit(Some(id)))
         };
         return html! {
             <button
@@ -546,7 +599,7 @@ fn CancelOwn(props: &CancelOwnProps) -> Html {
         })
     };
     let onsubmit = {
-        let (open, reason, missing) = (open.clone(), reason.clone(), missing.clone());
+        let (reason, missing) = (reason.clone(), missing.clone());
         let (oncancel, id) = (props.oncancel.clone(), props.appointment_id);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -555,16 +608,15 @@ fn CancelOwn(props: &CancelOwnProps) -> Html {
                 missing.set(true);
                 return;
             }
-            oncancel.emit((id, text));
             missing.set(false);
-            open.set(false);
+            oncancel.emit((id, text));
         })
     };
     let onabort = {
-        let (open, missing) = (open.clone(), missing.clone());
+        let (onask, missing) = (props.onask.clone(), missing.clone());
         Callback::from(move |_: MouseEvent| {
             missing.set(false);
-            open.set(false);
+            onask.emit(None);
         })
     };
     html! {

@@ -8,6 +8,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
+use crate::pages::inventory::OpenShortagesPanel;
 
 /// The heading of the home page for each role.
 pub fn home_title(role: Role) -> &'static str {
@@ -37,6 +38,9 @@ pub fn HomePage(props: &HomePageProps) -> Html {
             <p id="home-signed-in" class="lead">
                 { format!("Signed in as {} ({})", user.display_name, role.label()) }
             </p>
+            if role.can(Permission::ManageShortages) {
+                <OpenShortagesPanel />
+            }
             <ul class="cards" aria-label="Areas">
                 if role.can(Permission::ReadDemographics) {
                     <li class="card" id="card-patients">
@@ -72,6 +76,30 @@ pub fn HomePage(props: &HomePageProps) -> Html {
                     <li class="card" id="card-book">
                         <h2><Link<Route> to={Route::Book}>{ "Book an appointment" }</Link<Route>></h2>
                         <p>{ "Find a free time in a department, book it, and see or cancel your appointments." }</p>
+                    </li>
+                }
+                if role.can(Permission::ViewInventory) {
+                    <li class="card" id="card-inventory">
+                        <h2><Link<Route> to={Route::Inventory}>{ "Inventory" }</Link<Route>></h2>
+                        <p>
+                            { if role.can(Permission::MoveStock) {
+                                "Items and their stock per location, lots and expiry: receive, dispense, transfer, count and write off stock."
+                            } else if role.can(Permission::DispenseStock) {
+                                "Items and their stock per location, lots and expiry; dispense stock."
+                            } else {
+                                "Items and their stock per location, lots and expiry."
+                            } }
+                        </p>
+                    </li>
+                    <li class="card" id="card-shortages">
+                        <h2><Link<Route> to={Route::Shortages}>{ "Shortages" }</Link<Route>></h2>
+                        <p>
+                            { if role.can(Permission::ManageShortages) {
+                                "The shortages board: acknowledge, order, resolve or dismiss what is running out."
+                            } else {
+                                "What is running out and what the pharmacy is doing about it; report a shortage from the top bar."
+                            } }
+                        </p>
                     </li>
                 }
                 if role.can(Permission::ManageUsers) {

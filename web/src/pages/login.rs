@@ -3,6 +3,8 @@
 use hms_api_types::auth::LoginRequest;
 use yew::prelude::*;
 
+use crate::app::Route;
+use crate::components::app_link::AppLink;
 use crate::components::field::Field;
 use crate::components::problem_alert::ProblemAlert;
 use crate::form::{use_form, FormAction};
@@ -85,6 +87,10 @@ pub fn LoginPage() -> Html {
                         { if form.submitting { "Signing in…" } else { "Sign in" } }
                     </button>
                 </form>
+                <p class="muted">
+                    <AppLink id="login-status-link" to={Route::Status}>{ "System status" }</AppLink>
+                    { " — is HMS working right now? No sign-in needed." }
+                </p>
             </div>
         </main>
     }

@@ -8,6 +8,7 @@ use crate::api::appointments::BookingAttempt;
 use crate::api::ApiError;
 use crate::components::field::Field;
 use crate::components::patient_picker::PatientPicker;
+use crate::components::problem_alert::RetryButton;
 use crate::display;
 use crate::form::{setter, use_form, FormAction};
 use crate::session::use_session;
@@ -26,7 +27,14 @@ pub fn booking_error(id: &'static str, error: &Option<ApiError>) -> Html {
                 ApiError::Network => BOOKING_NETWORK_MESSAGE,
                 other => other.message(),
             };
-            html! { <div {id} class="problem" role="alert">{ text.to_owned() }</div> }
+            html! {
+                <div {id} class="problem" role="alert">
+                    <span class="problem-text">{ text.to_owned() }</span>
+                    if error.saving_paused() {
+                        <RetryButton />
+                    }
+                </div>
+            }
         }
     }
 }

@@ -1,5 +1,8 @@
 //! The appointment panel: details, the status workflow buttons the role may use, cancel and
 //! revert with a reason, and the status history.
+//!
+//! A cancellation carries an `Idempotency-Key` (one per cancellation, the same on a retry).
+//! While the database is unreachable it is kept by the API (202): `#appointment-status` says so.
 
 use std::rc::Rc;
 
@@ -10,6 +13,9 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::{status_badge, when};
+use crate::api::appointments::cancel_fingerprint;
+use crate::api::inventory::Attempt;
+use crate::api::ops::{Saved, KEPT_MESSAGE};
 use crate::api::{Api, ApiError};
 use crate::app::Route;
 use crate::components::app_link::AppLink;
@@ -62,6 +68,8 @@ enum PanelAction {
     ReasonMissing,
     Start,
     Done(Appointment, AttrValue),
+    /// Kept by the API to be written when the database is back: nothing changed yet.
+    Kept(AttrValue),
     Failed(ApiError),
 }
 
@@ -100,6 +108,13 @@ impl Reducible for PanelState {
                 next.reason = String::new();
                 next.reason_missing = false;
             }
+            PanelAction::Kept(status) => {
+                next.busy = false;
+                next.status = Some(status);
+                next.asking = Asking::Nothing;
+                next.reason = String::new();
+                next.reason_missing = false;
+            }
             PanelAction::Failed(error) => {
                 next.busy = false;
                 next.action_error = Some(error);
@@ -113,7 +128,8 @@ impl Reducible for PanelState {
 #[derive(Debug, Clone)]
 enum Change {
     Status(AppointmentStatus),
-    Cancel(String),
+    /// The reason and the `Idempotency-Key`.
+    Cancel(String, String),
     Revert(String),
 }
 
@@ -125,16 +141,22 @@ impl Change {
             Change::Status(AppointmentStatus::Completed) => "Visit completed.",
             Change::Status(AppointmentStatus::NoShow) => "Marked as no-show.",
             Change::Status(_) => "Status changed.",
-            Change::Cancel(_) => "Appointment cancelled.",
+            Change::Cancel(..) => "Appointment cancelled.",
             Change::Revert(_) => "Last status change reverted.",
         }
     }
 
-    async fn send(&self, api: &Api, id: Uuid) -> Result<Appointment, ApiError> {
+    async fn send(&self, api: &Api, id: Uuid) -> Result<Saved<Appointment>, ApiError> {
         match self {
-            Change::Status(status) => api.change_appointment_status(id, *status).await,
-            Change::Cancel(reason) => api.cancel_appointment(id, reason).await,
-            Change::Revert(reason) => api.revert_appointment_status(id, reason).await,
+            Change::Status(status) => api
+                .change_appointment_status(id, *status)
+                .await
+                .map(Saved::Done),
+            Change::Cancel(reason, key) => api.cancel_appointment(id, reason, key.clone()).await,
+            Change::Revert(reason) => api
+                .revert_appointment_status(id, reason)
+                .await
+                .map(Saved::Done),
         }
     }
 }
@@ -161,6 +183,8 @@ pub struct AppointmentPanelProps {
 pub fn AppointmentPanel(props: &AppointmentPanelProps) -> Html {
     let session = use_session();
     let panel = use_reducer(PanelState::default);
+    let attempt = use_mut_ref(Attempt::default);
+    let last_change = use_mut_ref(|| None::<Change>);
     let id = props.appointment_id;
 
     let reload = {
@@ -181,13 +205,22 @@ pub fn AppointmentPanel(props: &AppointmentPanelProps) -> Html {
     let act = {
         let (api, panel, reload) = (session.api().clone(), panel.dispatcher(), reload.clone());
         let on_changed = props.on_changed.clone();
+        let (attempt, last_change) = (attempt.clone(), last_change.clone());
         Callback::from(move |change: Change| {
             panel.dispatch(PanelAction::Start);
+            *last_change.borrow_mut() = Some(change.clone());
             let (api, panel, reload) = (api.clone(), panel.clone(), reload.clone());
-            let on_changed = on_changed.clone();
+            let (on_changed, attempt) = (on_changed.clone(), attempt.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match change.send(&api, id).await {
-                    Ok(appointment) => {
+                    Ok(Saved::Kept(_)) => {
+                        attempt.borrow_mut().finish();
+                        panel.dispatch(PanelAction::Kept(AttrValue::Static(KEPT_MESSAGE)));
+                    }
+                    Ok(Saved::Done(appointment)) => {
+                        if matches!(change, Change::Cancel(..)) {
+                            attempt.borrow_mut().finish();
+                        }
                         panel.dispatch(PanelAction::Done(
                             appointment,
                             AttrValue::Static(change.done()),
@@ -206,6 +239,17 @@ pub fn AppointmentPanel(props: &AppointmentPanelProps) -> Html {
                     }
                 }
             });
+        })
+    };
+
+    // "Try again" after a refused save sends the same change (and key) again.
+    let onretry = {
+        let (act, last_change) = (act.clone(), last_change.clone());
+        Callback::from(move |()| {
+            let last = last_change.borrow().clone();
+            if let Some(change) = last {
+                act.emit(change);
+            }
         })
     };
 
@@ -286,16 +330,25 @@ pub fn AppointmentPanel(props: &AppointmentPanelProps) -> Html {
             })
         };
         let onsubmit = {
-            let (panel, act) = (panel.clone(), act.clone());
+            let (panel, act, attempt) = (panel.clone(), act.clone(), attempt.clone());
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
+                if panel.busy {
+                    return;
+                }
                 let reason = panel.reason.trim().to_owned();
                 if reason.is_empty() {
                     panel.dispatch(PanelAction::ReasonMissing);
                     return;
                 }
                 act.emit(match panel.asking {
-                    Asking::Cancel => Change::Cancel(reason),
+                    Asking::Cancel => {
+                        // The same cancellation sent again (a retry) keeps its key.
+                        let key = attempt
+                            .borrow_mut()
+                            .key_for(cancel_fingerprint(id, &reason));
+                        Change::Cancel(reason, key)
+                    }
                     _ => Change::Revert(reason),
                 });
             })
@@ -366,7 +419,11 @@ pub fn AppointmentPanel(props: &AppointmentPanelProps) -> Html {
                     <dd id="appointment-cancel-reason">{ reason.clone() }</dd>
                 }
             </dl>
-            <ProblemAlert id="appointment-error" error={panel.action_error.clone().or_else(|| panel.load_error.clone())} />
+            <ProblemAlert
+                id="appointment-error"
+                error={panel.action_error.clone().or_else(|| panel.load_error.clone())}
+                onretry={onretry}
+            />
             if let Some(text) = &panel.status {
                 <p id="appointment-status" class="status" role="status">{ text.clone() }</p>
             }

@@ -1,0 +1,2 @@
+DROP TABLE maintenance_runs;
+DROP TABLE backup_runs;
