@@ -1,0 +1,3 @@
+-- The hot query of GET /api/v1/patients/{id} alone: the read by primary key.
+\set n random(1, :patients)
+SELECT "patients"."id", "patients"."mrn", "patients"."given_name", "patients"."family_name", "patients"."birth_date", "patients"."sex", "patients"."phone", "patients"."email", "patients"."address_line", "patients"."city", "patients"."postal_code", "patients"."country", "patients"."emergency_contact_name", "patients"."emergency_contact_relationship", "patients"."emergency_contact_phone", "patients"."preferred_language", "patients"."active", "patients"."version", "patients"."created_at", "patients"."updated_at" FROM "patients" WHERE ("patients"."id" = ('b0000000-0000-4000-8000-' || lpad(:n::text, 12, '0'))::uuid) LIMIT 1;

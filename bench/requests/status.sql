@@ -1,0 +1,2 @@
+-- The public status endpoint: no database access.
+SELECT 'GET' || E'\t' || '/api/v1/status';
