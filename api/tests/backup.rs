@@ -4,6 +4,15 @@
 //! WAL into a pgBackRest repository), so this is a binary of its own. Needs `pgbackrest`
 //! (`cargo xtask setup`, or `.ci/run`).
 
+/// Writes straight to the process's stderr: the test harness captures `eprintln!` of passing
+/// tests, and these figures must show in the test command's output.
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use std::io;
 use std::net::TcpListener;
 use std::os::unix::fs::FileExt;
@@ -88,7 +97,7 @@ fn a_restore_to_just_before_a_destructive_mistake_brings_back_exactly_what_was_t
     demo::seed(&mut conn).expect("demo data");
     let archive = cluster.archive().expect("archiving is on");
     let settings = BackupSettings::for_config(&archive.config, &archive.stanza);
-    eprintln!(
+    report!(
         "cluster, migrations and demo data: {:.1} s",
         started.elapsed().as_secs_f64()
     );
@@ -154,7 +163,7 @@ fn a_restore_to_just_before_a_destructive_mistake_brings_back_exactly_what_was_t
         let r = backup::restore(Some(&mut conn), &settings, target, data)
             .map_err(|e| io::Error::other(format!("{e:#}")))?;
         restore_took = r.took;
-        eprintln!("{}", r.instructions);
+        report!("{}", r.instructions);
         Ok(())
     })
     .expect("restore and start the copy");
@@ -172,7 +181,7 @@ fn a_restore_to_just_before_a_destructive_mistake_brings_back_exactly_what_was_t
     assert_eq!(recorded.items[0].kind, BackupRunKind::Restore);
     assert_eq!(recorded.items[0].result, RunResult::Ok);
 
-    eprintln!(
+    report!(
         "backup {:.1} s ({}), verify by restoring {:.1} s, point-in-time restore {:.1} s + \
          start/replay/promote {:.1} s; whole test {:.1} s",
         backup_took.as_secs_f64(),
@@ -183,7 +192,7 @@ fn a_restore_to_just_before_a_destructive_mistake_brings_back_exactly_what_was_t
         started.elapsed().as_secs_f64()
     );
     for s in taken.steps.iter().chain(&verified.steps) {
-        eprintln!("  {:<50} {:>6} ms", s.name, s.duration_ms);
+        report!("  {:<50} {:>6} ms", s.name, s.duration_ms);
     }
 }
 
@@ -392,7 +401,7 @@ async fn a_damaged_page_is_reported_by_metrics_readiness_and_maintenance_instead
         Some(f64::INFINITY),
         "no verified backup at all is infinitely old"
     );
-    eprintln!(
+    report!(
         "corruption test: {:.1} s; maintenance {} ms; amcheck said: {}",
         started.elapsed().as_secs_f64(),
         run.duration_ms,

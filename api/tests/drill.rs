@@ -9,6 +9,15 @@
 //! never refused (kept in the journal and written once), no acknowledged write is missing, and
 //! retries created no duplicates. It prints the figures.
 
+/// Writes straight to the process's stderr: the test harness captures `eprintln!` of passing
+/// tests, and these figures must show in the test command's output.
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use std::cell::RefCell;
 use std::net::TcpListener;
 use std::rc::Rc;
@@ -419,40 +428,40 @@ async fn losing_the_primary_costs_seconds_of_writes_no_reads_and_no_acknowledged
     let _ = ha.heal(Duration::from_secs(60));
 
     let secs = |d: Duration| d.as_secs_f64();
-    eprintln!("\n== outage drill ==============================================");
-    eprintln!("formation setup                       {formation_secs:>8.1} s");
-    eprintln!(
+    report!("\n== outage drill ==============================================");
+    report!("formation setup                       {formation_secs:>8.1} s");
+    report!(
         "kill → promotion                      {:>8.2} s",
         secs(promoted_at - killed_at)
     );
-    eprintln!(
+    report!(
         "promotion → first API write           {:>8.2} s",
         secs(first_write_after.saturating_duration_since(promoted_at))
     );
-    eprintln!(
+    report!(
         "reads during the outage               {:>8} ({} failed, success {:.1}%)",
         outage_reads.len(),
         failed_reads,
         100.0 * (outage_reads.len() - failed_reads) as f64 / outage_reads.len().max(1) as f64
     );
-    eprintln!(
+    report!(
         "reads in the whole run                {:>8} ({} failed)",
         log.reads.len(),
         all_failed_reads
     );
-    eprintln!(
+    report!(
         "writes acknowledged / refused         {:>8} / {} (slowest refusal {:.2} s)",
         log.acked_vitals.len(),
         refused.len(),
         refused.iter().map(|c| secs(c.elapsed)).fold(0.0, f64::max)
     );
-    eprintln!("acknowledged writes lost              {missing:>8}");
-    eprintln!("duplicates from retries               {duplicates:>8}");
-    eprintln!(
+    report!("acknowledged writes lost              {missing:>8}");
+    report!("duplicates from retries               {duplicates:>8}");
+    report!(
         "shortage reports / kept in journal    {:>8} / {journaled} (refused {refused_reports}, missing {reports_missing}, duplicated {reports_duplicated})",
         log.reports.len()
     );
-    eprintln!("==============================================================\n");
+    report!("==============================================================\n");
 
     assert_eq!(
         missing, 0,
