@@ -13,8 +13,9 @@
 //!    at a fixed concurrency with `wrk` (`bench/wrk/requests.lua`; the requests come from
 //!    `bench/requests/<endpoint>.sql`): a warm-up, then the measured run.
 //! 4. Runs the SQL the API runs for reading a patient, searching and listing a day's
-//!    appointments directly with `pgbench -M prepared` (`bench/pgbench/`), at the same
-//!    concurrency against the same database, and prints the ratio API / PostgreSQL.
+//!    appointments directly with `pgbench -M prepared` (`bench/pgbench/`) against the same
+//!    database, with as many clients as the API's pool and as the HTTP connections (the better
+//!    counts), and prints the ratio API / PostgreSQL.
 //! 5. Prints one table (throughput, p50/p99/max latency, errors, statements per request, the
 //!    API's peak memory: VmHWM from /proc/<pid>/status, reset before each endpoint) and writes it
 //!    as JSON and Markdown to `bench/results/`, with the plans of the hot queries (EXPLAIN).
@@ -1741,25 +1742,22 @@ impl Report<'_> {
         j
     }
 
-    /// How latency changed against the other size's results in `bench/results/`, when there
-    /// are any: 10,000 patients against 100,000 (the target: at most twofold).
+    /// How latency changed from the last 10,000-patient run (`bench/results/patients-10000.json`)
+    /// to this one, for a run at more patients (the target: at most twofold). Run the small size
+    /// first.
     fn growth(&self) -> String {
-        let mine = self.options.patients;
-        let other = if mine == 100_000 { 10_000 } else { 100_000 };
-        let path = root().join(format!("bench/results/patients-{other}.json"));
-        let Ok(json) = std::fs::read_to_string(&path) else {
-            return String::new();
-        };
-        let (small, large) = if mine < other {
-            (mine, other)
-        } else {
-            (other, mine)
+        const SMALL: u64 = 10_000;
+        let large = self.options.patients;
+        let path = root().join(format!("bench/results/patients-{SMALL}.json"));
+        let json = match std::fs::read_to_string(&path) {
+            Ok(json) if large > SMALL => json,
+            _ => return String::new(),
         };
         let mut m = format!(
-            "\n## From {small} to {large} patients\n\nLatency at {large} patients as a multiple \
-             of that at {small} (the other size's figures from `{}`, written by its own run).\n\n\
-             | endpoint | p50 ms at {small} | p50 ms at {large} | p50 × | p99 ms at {small} | \
-             p99 ms at {large} | p99 × |\n|---|---:|---:|---:|---:|---:|---:|\n",
+            "\n## From {SMALL} to {large} patients\n\nThis run against the last run at {SMALL} \
+             patients (`{}`): latency under load (p50, p99) and of one request alone, and \
+             errors.\n\n| endpoint | p50 ms | p50 × | p99 ms | p99 × | alone ms | alone × | \
+             errors |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
             path.strip_prefix(root()).unwrap_or(&path).display()
         );
         for (i, out) in &self.outcomes {
@@ -1769,21 +1767,25 @@ impl Report<'_> {
             };
             let entry = &json[at..];
             let entry = &entry[..entry[1..].find("\"name\": ").map_or(entry.len(), |e| e + 1)];
-            let (Some(p50), Some(p99)) =
-                (json_number(entry, "p50_ms"), json_number(entry, "p99_ms"))
-            else {
-                continue;
-            };
-            let (s50, l50, s99, l99) = if mine < other {
-                (out.load.p50_ms, p50, out.load.p99_ms, p99)
-            } else {
-                (p50, out.load.p50_ms, p99, out.load.p99_ms)
-            };
+            let field = |key: &str| json_number(entry, key).unwrap_or(0.0);
+            let (p50, p99, alone, errors) = (
+                field("p50_ms"),
+                field("p99_ms"),
+                field("alone_ms"),
+                field("errors"),
+            );
+            let times = |small: f64, large: f64| large / small.max(0.001);
             let _ = writeln!(
                 m,
-                "| {name} | {s50:.2} | {l50:.2} | {:.1} | {s99:.2} | {l99:.2} | {:.1} |",
-                l50 / s50.max(0.001),
-                l99 / s99.max(0.001)
+                "| {name} | {p50:.2} → {:.2} | {:.1} | {p99:.2} → {:.2} | {:.1} | {alone:.2} → \
+                 {:.2} | {:.1} | {errors:.0} → {} |",
+                out.load.p50_ms,
+                times(p50, out.load.p50_ms),
+                out.load.p99_ms,
+                times(p99, out.load.p99_ms),
+                out.profile.alone_ms,
+                times(alone, out.profile.alone_ms),
+                out.load.errors
             );
         }
         m
