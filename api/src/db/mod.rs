@@ -200,9 +200,18 @@ where
         let asked = std::time::Instant::now();
         let conn = pool.primary.get();
         pool.state.waited("primary", asked);
-        let result = conn
-            .map_err(ApiError::from)
-            .and_then(|mut conn| f(&mut conn));
+        let mut conn = match conn {
+            Ok(conn) => conn,
+            Err(e) => {
+                // A full pool is a busy server, not a lost one: only a pool that could not
+                // even open its connections opens the breaker.
+                if !saturated(&pool.primary) {
+                    pool.state.primary_failed();
+                }
+                return Err(ApiError::from(e));
+            }
+        };
+        let result = f(&mut conn);
         match &result {
             Err(ApiError::Unavailable(_)) => pool.state.primary_failed(),
             _ => pool.state.primary_ok(),
@@ -210,6 +219,12 @@ where
         result
     })
     .await?
+}
+
+/// Whether every connection of `pool` is open and in use (a timeout then means "busy").
+fn saturated(pool: &PgPool) -> bool {
+    let state = pool.state();
+    state.connections >= pool.max_size() && state.idle_connections == 0
 }
 
 /// How long a read waits for a primary connection before it goes to the standby instead.
@@ -233,6 +248,7 @@ where
             pool.state.waited("primary", asked);
             match conn {
                 Ok(mut conn) => return f(&mut conn),
+                Err(e) if saturated(&pool.primary) => return Err(ApiError::from(e)),
                 Err(_) => pool.state.primary_failed(),
             }
         }
