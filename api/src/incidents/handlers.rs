@@ -40,7 +40,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The version from `If-Match` when one is sent (optional on timeline changes).
 fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    if req.headers().contains_key(header::IF_MATCH) {
+    // An empty `If-Match` is no precondition at all, like a missing one.
+    let given = req
+        .headers()
+        .get(header::IF_MATCH)
+        .is_some_and(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace));
+    if given {
         expected_version(req, None).map(Some)
     } else {
         Ok(None)

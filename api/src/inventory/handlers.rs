@@ -525,6 +525,9 @@ async fn list_movements(
     ))
 }
 
+/// The movement actions under `/movements/`, which only take POST.
+const MOVEMENT_ACTIONS: [&str; 5] = ["receive", "dispense", "transfer", "adjust", "write-off"];
+
 /// One movement with its ledger lines.
 #[utoipa::path(
     tag = "inventory",
@@ -539,9 +542,26 @@ async fn list_movements(
 async fn get_movement(
     pool: web::Data<DbPool>,
     _user: Authorized<can::ViewInventory>,
-    path: web::Path<Uuid>,
+    req: HttpRequest,
+    path: web::Path<String>,
 ) -> Result<web::Json<Movement>, ApiError> {
-    let id = path.into_inner();
+    let segment = path.into_inner();
+    let id: Uuid = match segment.parse() {
+        Ok(id) => id,
+        // `/movements/receive` and the other actions only take POST: say so, rather than
+        // "not a UUID".
+        Err(_) if MOVEMENT_ACTIONS.contains(&segment.as_str()) => {
+            return Err(ApiError::MethodNotAllowed {
+                method: req.method().clone(),
+                allow: vec![actix_web::http::Method::POST],
+            })
+        }
+        Err(e) => {
+            return Err(ApiError::BadRequest(format!(
+                "invalid path parameter: movement_id is not a UUID ({e})"
+            )))
+        }
+    };
     Ok(web::Json(
         db::read(&pool, move |conn| service::get_movement(conn, id)).await?,
     ))
