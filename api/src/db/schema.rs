@@ -20,6 +20,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_clients (id) {
+        id -> Uuid,
+        name -> Text,
+        description -> Text,
+        user_id -> Uuid,
+        scopes -> Array<Nullable<Text>>,
+        secret_hash -> Text,
+        rate_limit_per_minute -> Int4,
+        active -> Bool,
+        tokens_valid_after -> Timestamptz,
+        secret_rotated_at -> Timestamptz,
+        last_token_at -> Nullable<Timestamptz>,
+        created_by -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     appointment_status_changes (id) {
         id -> Int8,
         appointment_id -> Uuid,
@@ -577,6 +597,7 @@ diesel::joinable!(vitals -> patients (patient_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     allergies,
+    api_clients,
     appointment_status_changes,
     appointments,
     audit_events,
