@@ -360,13 +360,22 @@ fn compare_counts(
 
 /// Runs `pg_amcheck` with `args` (connection options, checks, the database) and reads its
 /// exit status: 0 clean, 2 corruption found, anything else: it could not check.
+///
+/// A password in a connection URL among `args` is passed as `PGPASSWORD` instead, so that it
+/// never shows in the process list.
 pub(crate) fn pg_amcheck(args: &[&str]) -> AmcheckReport {
     let started = Instant::now();
-    let out = Command::new(pg_harness::bin_dir().join("pg_amcheck"))
-        .args(["--install-missing", "--no-strict-names"])
-        .args(args)
-        .env("PGCONNECT_TIMEOUT", "10")
-        .output();
+    let mut cmd = Command::new(pg_harness::bin_dir().join("pg_amcheck"));
+    cmd.args(["--install-missing", "--no-strict-names"])
+        .env("PGCONNECT_TIMEOUT", "10");
+    for arg in args {
+        let (arg, password) = split_password(arg);
+        if let Some(password) = password {
+            cmd.env("PGPASSWORD", password);
+        }
+        cmd.arg(arg);
+    }
+    let out = cmd.output();
     let duration_ms = started.elapsed().as_millis() as i64;
     match out {
         Err(e) => AmcheckReport {
@@ -396,6 +405,44 @@ pub(crate) fn pg_amcheck(args: &[&str]) -> AmcheckReport {
             }
         }
     }
+}
+
+/// `postgres://user:secret@host/db` → (`postgres://user@host/db`, `secret`), the password
+/// percent-decoded. Anything else is returned as it is.
+fn split_password(arg: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = arg.split_once("://") else {
+        return (arg.to_owned(), None);
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return (arg.to_owned(), None);
+    };
+    let Some((user, password)) = rest[..at].split_once(':') else {
+        return (arg.to_owned(), None);
+    };
+    let mut decoded = Vec::new();
+    let bytes = password.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                decoded.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    (
+        format!("{scheme}://{user}{}", &rest[at..]),
+        Some(String::from_utf8_lossy(&decoded).into_owned()),
+    )
 }
 
 /// What [`restore`] did, and how to start the copy.
@@ -613,6 +660,25 @@ pub(crate) fn bytes(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_a_url_is_taken_out_of_the_command_line() {
+        assert_eq!(
+            split_password("postgres://hms:s%40cret@db:5432/hms?sslmode=require"),
+            (
+                "postgres://hms@db:5432/hms?sslmode=require".to_owned(),
+                Some("s@cret".to_owned())
+            )
+        );
+        assert_eq!(
+            split_password("postgres://postgres@127.0.0.1:5432/hms"),
+            ("postgres://postgres@127.0.0.1:5432/hms".to_owned(), None)
+        );
+        assert_eq!(
+            split_password("--heapallindexed"),
+            ("--heapallindexed".to_owned(), None)
+        );
+    }
 
     #[test]
     fn counts_that_differ_are_named() {

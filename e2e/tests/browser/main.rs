@@ -9,6 +9,7 @@ mod auth;
 mod degraded;
 mod incidents;
 mod inventory;
+mod operations;
 mod patients;
 
 use std::net::TcpListener;
