@@ -585,39 +585,43 @@ pub struct StockFilter {
     pub today: NaiveDate,
 }
 
-/// Levels per item and location, by item name then location name. Dispensing of the last 30
-/// days is counted only for the rows of the page.
+/// Levels per item and location, by item name then location name.
+///
+/// Items are walked in name order (`stock_items_name_idx`) and each one's balances summed by
+/// itself, so a page costs what it shows rather than the whole location; dispensing of the last
+/// 30 days is counted only for the rows of the page (`stock_movements_dispensed_idx`).
 pub fn stock_levels(conn: &mut PgConnection, f: &StockFilter) -> QueryResult<Vec<StockLevelRow>> {
     let (a_name, a_loc, a_item, a_locid) = match &f.after {
         Some((a, b, c, d)) => (Some(a.clone()), Some(b.clone()), Some(*c), Some(*d)),
         None => (None, None, None, None),
     };
     diesel::sql_query(
-        "WITH per AS (
-             SELECT b.item_id, b.location_id, sum(b.quantity)::bigint AS on_hand,
-                    coalesce(sum(b.quantity) FILTER (WHERE l.expires_on < $1), 0)::bigint AS expired
-             FROM stock_balances b LEFT JOIN stock_lots l ON l.id = b.lot_id
-             WHERE ($2::uuid IS NULL OR b.item_id = $2) AND ($3::uuid IS NULL OR b.location_id = $3)
-             GROUP BY b.item_id, b.location_id
-         ), page AS (
+        "WITH page AS (
              SELECT i.id AS item_id, i.sku AS item_sku, i.name AS item_name, lower(i.name) AS sort_name,
                     i.unit, i.critical, loc.id AS location_id, loc.name AS location_name,
                     per.on_hand, per.expired,
                     coalesce(r.reorder_level, i.reorder_level) AS reorder_level,
                     coalesce(r.reorder_quantity, i.reorder_quantity) AS reorder_quantity
-             FROM per
-             JOIN stock_items i ON i.id = per.item_id
+             FROM stock_items i
+             CROSS JOIN LATERAL (
+                 SELECT b.location_id, sum(b.quantity)::bigint AS on_hand,
+                        coalesce(sum(b.quantity) FILTER (WHERE l.expires_on < $1), 0)::bigint AS expired
+                 FROM stock_balances b LEFT JOIN stock_lots l ON l.id = b.lot_id
+                 WHERE b.item_id = i.id AND ($3::uuid IS NULL OR b.location_id = $3)
+                 GROUP BY b.location_id
+             ) per
              JOIN stock_locations loc ON loc.id = per.location_id
-             LEFT JOIN stock_reorder_levels r ON r.item_id = per.item_id AND r.location_id = per.location_id
-             WHERE (NOT $4 OR per.on_hand - per.expired <= coalesce(r.reorder_level, i.reorder_level))
-               AND ($5::text IS NULL OR (lower(i.name), loc.name, i.id, loc.id) > ($5, $6::text, $7::uuid, $8::uuid))
+             LEFT JOIN stock_reorder_levels r ON r.item_id = i.id AND r.location_id = per.location_id
+             WHERE ($2::uuid IS NULL OR i.id = $2)
+               AND (NOT $4 OR per.on_hand - per.expired <= coalesce(r.reorder_level, i.reorder_level))
+               AND ($5::text IS NULL OR (lower(i.name) >= $5
+                    AND (lower(i.name), loc.name, i.id, loc.id) > ($5, $6::text, $7::uuid, $8::uuid)))
              ORDER BY lower(i.name), loc.name, i.id, loc.id
              LIMIT $9
          )
          SELECT page.*,
-                coalesce((SELECT -sum(g.delta) FROM stock_ledger g
-                          JOIN stock_movements m ON m.id = g.movement_id
-                          WHERE g.item_id = page.item_id AND g.location_id = page.location_id
+                coalesce((SELECT sum(m.quantity) FROM stock_movements m
+                          WHERE m.item_id = page.item_id AND m.from_location_id = page.location_id
                             AND m.kind = 'dispense' AND m.performed_at > now() - interval '30 days'), 0)::bigint
                   AS dispensed_30d
          FROM page

@@ -1,0 +1,2 @@
+DROP INDEX idempotency_keys_expiry_idx;
+DROP INDEX stock_movements_dispensed_idx;
