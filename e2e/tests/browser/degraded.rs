@@ -259,7 +259,7 @@ async fn a_shortage_reported_while_the_database_is_down_is_kept_shown_as_pending
     browser.click("#nav-report-shortage").await;
     browser.fill("#report-item-search", "quillomycin").await;
     browser
-        .click(&format!("li.report-item[data-item-id='{item}'] button"))
+        .click(&format!("li.report-item[data-id='{item}'] button"))
         .await;
     browser
         .wait_for_text("#report-item", "Quillomycin 5 mg tablet")

@@ -145,10 +145,7 @@ async fn a_nurse_reports_a_shortage_from_the_top_bar_and_it_appears_on_the_board
     browser.click("#nav-report-shortage").await;
     browser.fill("#report-item-search", "zorbafloxacin").await;
     browser
-        .click(&format!(
-            "li.report-item[data-item-id='{}'] button",
-            stock.item
-        ))
+        .click(&format!("li.report-item[data-id='{}'] button", stock.item))
         .await;
     browser
         .wait_for_text("#report-item", "Zorbafloxacin 250 mg tablet")

@@ -6,3 +6,4 @@ pub mod field;
 pub mod nav;
 pub mod patient_picker;
 pub mod problem_alert;
+pub mod search_picker;
