@@ -36,8 +36,12 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// Opaque token for `POST /api/v1/auth/refresh`. Each one works once: the response carries
     /// its replacement, and presenting a used one again revokes the whole session.
+    ///
+    /// While the database is read-only (its primary unreachable) nothing can be written: a
+    /// sign-in then returns an empty `refresh_token` (sign in again when the access token
+    /// expires) and a refresh returns the same refresh token it was given.
     pub refresh_token: String,
-    /// Seconds until `refresh_token` expires.
+    /// Seconds until `refresh_token` expires (0 when there is none).
     pub refresh_expires_in: i64,
     /// The signed-in account.
     pub user: User,

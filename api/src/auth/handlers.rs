@@ -20,7 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Sign in with email and password.
 ///
 /// Returns a 15-minute access token and a single-use refresh token. Failed attempts are
-/// throttled per account and per client address (429 with `Retry-After`).
+/// throttled per account and per client address (429 with `Retry-After`). While the database is
+/// read-only (primary unreachable) the password is checked against the standby and only an access
+/// token is returned (`refresh_token` empty).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -53,9 +55,14 @@ async fn login(
             detail: t.reason.into(),
             retry_after_secs: t.retry_after_secs,
         })?;
-    let result = db::run(&pool, move |conn| {
-        service::login(conn, &keys, &policy, &meta, &email, &password)
-    })
+    let result = service::sign_in(
+        &pool,
+        keys.into_inner(),
+        policy.into_inner(),
+        meta,
+        &email,
+        password,
+    )
     .await;
     match &result {
         Ok(_) => limiter.succeeded(&account),
@@ -68,6 +75,8 @@ async fn login(
 /// Exchange a refresh token for a new access token and refresh token.
 ///
 /// Each refresh token works once. Presenting an already used one revokes the whole session.
+/// While the database is read-only the token is checked against the standby and comes back
+/// unchanged with a new access token (rotation resumes with the primary).
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -87,10 +96,21 @@ async fn refresh(
     Check::new()
         .text("refresh_token", &token, 1, 512)
         .finish()?;
-    let tokens = db::run(&pool, move |conn| {
+    let (read_keys, read_token) = (keys.clone(), token.clone());
+    let tokens = match db::run(&pool, move |conn| {
         service::refresh(conn, &keys, &policy, &token)
     })
-    .await?;
+    .await
+    {
+        // Without a primary the session goes on from the standby (see `refresh_read_only`).
+        Err(ApiError::Unavailable(_)) if pool.has_standby() => {
+            db::read(&pool, move |conn| {
+                service::refresh_read_only(conn, &read_keys, &read_token)
+            })
+            .await?
+        }
+        other => other?,
+    };
     Ok(web::Json(tokens))
 }
 

@@ -12,6 +12,8 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
+use crate::error::ApiError;
+
 /// Hashes `password` into a PHC string with a fresh salt.
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -66,6 +68,19 @@ pub fn verify(password: &str, phc: &str) -> bool {
     });
     // `Output`'s equality is constant-time.
     hashed.is_ok() && Output::new(&out).is_ok_and(|actual| actual == expected)
+}
+
+/// [`verify`] on a blocking thread; with no hash (an unknown account) it checks against a
+/// dummy, so that the answer takes as long either way.
+pub async fn verify_off_thread(password: String, phc: Option<String>) -> Result<bool, ApiError> {
+    Ok(actix_web::web::block(move || match phc {
+        Some(phc) => verify(&password, &phc),
+        None => {
+            verify_against_dummy(&password);
+            false
+        }
+    })
+    .await?)
 }
 
 /// Spends the same time as a real check when the account does not exist, so response times do

@@ -46,6 +46,15 @@ pub fn find_for_update(
         .optional()
 }
 
+/// The token with this hash, without locking it (for read-only refreshes on a standby).
+pub fn find(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<RefreshTokenRow>> {
+    refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .select(RefreshTokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn mark_used(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
     diesel::update(refresh_tokens::table.find(id))
         .set(refresh_tokens::used_at.eq(diesel::dsl::now))

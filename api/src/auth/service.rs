@@ -1,6 +1,7 @@
 //! Sign-in sessions: login, refresh-token rotation with reuse detection, logout.
 //! No actix types here.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -14,6 +15,7 @@ use uuid::Uuid;
 use super::repo::{self, NewRefreshToken};
 use super::{password, JwtKeys};
 use crate::audit::{self, AuditEvent, RequestMeta};
+use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::users::{self, model::UserRow};
 
@@ -26,36 +28,110 @@ pub struct SessionPolicy {
 
 /// Checks the credentials and opens a session. Unknown emails and wrong passwords get the same
 /// answer and take the same time.
-pub fn login(
-    conn: &mut PgConnection,
-    keys: &JwtKeys,
-    policy: &SessionPolicy,
-    meta: &RequestMeta,
+///
+/// The password is checked with no database connection held (a hash takes tens of milliseconds
+/// of CPU; holding a pooled connection meanwhile starved the pool under a burst of sign-ins).
+/// While the primary cannot be reached the account is read from the standby: the person gets an
+/// access token but no refresh token (a session is a write), and the audit row of the sign-in
+/// goes to the journal, to be written when the primary is back.
+pub async fn sign_in(
+    pool: &DbPool,
+    keys: Arc<JwtKeys>,
+    policy: Arc<SessionPolicy>,
+    meta: RequestMeta,
     email: &str,
-    password_attempt: &str,
+    password_attempt: String,
 ) -> Result<TokenResponse, ApiError> {
     let email = users::service::normalize_email(email);
-    let account = users::service::find_by_email(conn, &email)?;
-    let Some(user) = account else {
-        password::verify_against_dummy(password_attempt);
-        audit_login(conn, meta, None, "failure")?;
-        return Err(ApiError::unauthenticated(WRONG_CREDENTIALS));
+    let account = db::read(pool, move |conn| {
+        users::service::find_by_email(conn, &email)
+    })
+    .await?;
+    let phc = account.as_ref().map(|u| u.password_hash.clone());
+    let matches = password::verify_off_thread(password_attempt, phc).await?;
+    let audit = |user: Option<UserRow>, outcome: &'static str| {
+        let meta = meta.clone();
+        db::read(pool, move |conn| {
+            audit_login(conn, &meta, user.as_ref(), outcome)?;
+            Ok(user)
+        })
     };
-    if !password::verify(password_attempt, &user.password_hash) {
-        audit_login(conn, meta, Some(&user), "failure")?;
-        return Err(ApiError::unauthenticated(WRONG_CREDENTIALS));
-    }
+    let user = match account {
+        Some(user) if matches => user,
+        other => {
+            audit(other, "failure").await?;
+            return Err(ApiError::unauthenticated(WRONG_CREDENTIALS));
+        }
+    };
     if !user.active {
-        audit_login(conn, meta, Some(&user), "denied")?;
+        audit(Some(user), "denied").await?;
         return Err(ApiError::unauthenticated(
             "this account has been deactivated; ask an administrator",
         ));
     }
-    conn.transaction(|conn| {
-        let user = users::service::record_login(conn, user.id)?;
-        audit_login(conn, meta, Some(&user), "success")?;
-        open_session(conn, keys, policy, user, Uuid::new_v4())
+    let id = user.id;
+    let (session_keys, session_meta) = (keys.clone(), meta.clone());
+    let opened = db::run(pool, move |conn| {
+        conn.transaction(|conn| {
+            let user = users::service::record_login(conn, id)?;
+            audit_login(conn, &session_meta, Some(&user), "success")?;
+            open_session(conn, &session_keys, &policy, user, Uuid::new_v4())
+        })
     })
+    .await;
+    match opened {
+        Err(ApiError::Unavailable(cause)) if pool.has_standby() => {
+            log::warn!("sign-in while the primary is unreachable ({cause:#}): no refresh token");
+            let user = audit(Some(user), "success")
+                .await?
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the account went missing")))?;
+            read_only_session(&keys, user, None)
+        }
+        other => other,
+    }
+}
+
+/// A session that writes nothing: a new access token, and `refresh` handed back as it is
+/// (empty when there is none).
+fn read_only_session(
+    keys: &JwtKeys,
+    user: UserRow,
+    refresh: Option<(String, i64)>,
+) -> Result<TokenResponse, ApiError> {
+    let user = users::service::to_dto(user)?;
+    let access_token = keys
+        .issue(user.id, user.role, user.patient_id)
+        .map_err(ApiError::Internal)?;
+    let (refresh_token, refresh_expires_in) = refresh.unwrap_or_default();
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: keys.ttl().as_secs() as i64,
+        refresh_token,
+        refresh_expires_in,
+        user,
+    })
+}
+
+/// Refreshes a session while the primary cannot be reached: the token is checked on the standby
+/// and a new access token issued, but the refresh token cannot be marked used, so the same one
+/// comes back (reuse detection resumes with the primary). Runs on whatever `conn` is: called
+/// only when [`refresh`] could not get the primary.
+pub fn refresh_read_only(
+    conn: &mut PgConnection,
+    keys: &JwtKeys,
+    token: &str,
+) -> Result<TokenResponse, ApiError> {
+    let invalid = || ApiError::unauthenticated("the refresh token is not valid; sign in again");
+    let row = repo::find(conn, &digest(token))?.ok_or_else(invalid)?;
+    if row.revoked_at.is_some() || row.used_at.is_some() || row.expires_at <= Utc::now() {
+        return Err(invalid());
+    }
+    let user = users::service::find(conn, row.user_id)?
+        .filter(|u| u.active)
+        .ok_or_else(invalid)?;
+    let left = (row.expires_at - Utc::now()).num_seconds();
+    read_only_session(keys, user, Some((token.to_owned(), left)))
 }
 
 /// Exchanges a refresh token for a new pair. A token works once; presenting a used one again

@@ -55,6 +55,11 @@ impl DbPool {
     }
 
     /// Whether reads are being served by the standby because the primary is unreachable.
+    /// Whether reads can fall back to a standby.
+    pub fn has_standby(&self) -> bool {
+        self.standby.is_some()
+    }
+
     pub fn degraded(&self) -> bool {
         self.standby.is_some() && self.state.writes_paused()
     }

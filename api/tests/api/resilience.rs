@@ -311,3 +311,89 @@ async fn database_health_is_for_administrators_and_reports_the_primary() {
         .await
         .assert_problem(403, "forbidden");
 }
+
+#[actix_rt::test]
+async fn people_sign_in_and_keep_their_sessions_from_the_standby_while_the_primary_is_unreachable()
+{
+    let mut live = String::new();
+    let healthy = TestApp::spawn_with(|s| live = s.database_url.clone()).await;
+    let (_, email) = healthy.create_user(Role::Nurse);
+    let before = healthy.session(&email).await;
+    let degraded = TestApp::spawn_with(|s| {
+        s.read_database_url = Some(live.clone());
+        let port = pg_harness::free_port().expect("port");
+        s.database_url = format!("postgres://postgres@127.0.0.1:{port}/nothing");
+        s.db_connect_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !degraded.pool.degraded() {
+        assert!(
+            Instant::now() < deadline,
+            "the probe never opened the breaker"
+        );
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A sign-in: checked against the standby, an access token but no refresh token.
+    let signed_in = degraded.login(&email, crate::helpers::PASSWORD).await;
+    assert_eq!(
+        signed_in.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&signed_in.body)
+    );
+    let tokens = signed_in.json();
+    assert_eq!(tokens["refresh_token"], "");
+    assert_eq!(tokens["refresh_expires_in"], 0);
+    let access = tokens["access_token"].as_str().unwrap();
+    let read = degraded
+        .get("/api/v1/inventory/locations", Some(access))
+        .await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.header("x-hms-read-only"), Some("true"));
+    degraded
+        .login(&email, "not the password")
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    // A session opened before the outage goes on: the same refresh token, twice.
+    for _ in 0..2 {
+        let refreshed = degraded
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                &json!({"refresh_token": before.refresh_token}),
+            )
+            .await;
+        assert_eq!(
+            refreshed.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&refreshed.body)
+        );
+        assert_eq!(
+            refreshed.json()["refresh_token"],
+            before.refresh_token.as_str()
+        );
+    }
+    degraded
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": "never-issued"}),
+        )
+        .await
+        .assert_problem(401, "unauthenticated");
+
+    // With the primary, the token rotates again.
+    let rotated = healthy
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": before.refresh_token}),
+        )
+        .await
+        .json();
+    assert_ne!(rotated["refresh_token"], before.refresh_token.as_str());
+}

@@ -231,7 +231,12 @@ impl Api {
     /// Keeps a new session: access token in memory, refresh token in local storage.
     fn keep_tokens(&self, tokens: &TokenResponse) {
         *self.inner.access_token.borrow_mut() = Some(tokens.access_token.clone());
-        session::store_refresh_token(&tokens.refresh_token);
+        // A sign-in while the database is read-only comes without a refresh token.
+        if tokens.refresh_token.is_empty() {
+            session::clear_refresh_token();
+        } else {
+            session::store_refresh_token(&tokens.refresh_token);
+        }
     }
 
     /// Forgets every token and tells the app the person is signed out.
