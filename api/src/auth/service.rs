@@ -7,6 +7,7 @@ use base64::Engine;
 use chrono::Utc;
 use diesel::prelude::*;
 use hms_api_types::auth::TokenResponse;
+use hms_api_types::Role;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -36,7 +37,8 @@ pub fn login(
 ) -> Result<TokenResponse, ApiError> {
     let email = users::service::normalize_email(email);
     let account = users::service::find_by_email(conn, &email)?;
-    let Some(user) = account else {
+    // API clients' service accounts never sign in with a password.
+    let Some(user) = account.filter(|u| u.role != Role::Integration.as_str()) else {
         password::verify_against_dummy(password_attempt);
         audit_login(conn, meta, None, "failure")?;
         return Err(ApiError::unauthenticated(WRONG_CREDENTIALS));

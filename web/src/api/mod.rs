@@ -121,6 +121,7 @@ impl ApiError {
             detail: Some("Check the highlighted fields.".to_owned()),
             errors: vec![FieldError::new(field, message)],
             candidates: Vec::new(),
+            error: None,
         }))
     }
 
@@ -144,6 +145,7 @@ impl ApiError {
             detail,
             errors: Vec::new(),
             candidates: Vec::new(),
+            error: None,
         }))
     }
 }
