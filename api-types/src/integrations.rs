@@ -35,7 +35,7 @@ pub struct ApiClient {
 }
 
 /// Body of `POST /api/v1/integrations/clients`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "name": "Lab system",
@@ -59,7 +59,7 @@ pub struct CreateApiClient {
 }
 
 /// Body of `PATCH /api/v1/integrations/clients/{id}`: only the fields present change.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateApiClient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,7 +99,7 @@ pub struct ApiClientPage {
 }
 
 /// Form body of `POST /api/v1/auth/token` (`application/x-www-form-urlencoded`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientCredentialsRequest {
     /// Must be `client_credentials`.

@@ -26,6 +26,7 @@ use crate::pages::patients::PatientsPage;
 use crate::pages::pending::PendingPage;
 use crate::pages::register::RegisterPage;
 use crate::pages::status::PublicStatusPage;
+use crate::pages::integrations::IntegrationsPage;
 use crate::pages::users::UsersPage;
 use crate::session::{use_session, Phase, SessionProvider};
 
@@ -38,6 +39,9 @@ pub enum Route {
     Login,
     #[at("/users")]
     Users,
+    /// API clients (administrators).
+    #[at("/integrations")]
+    Integrations,
     #[at("/account")]
     Account,
     #[at("/patients")]
@@ -120,6 +124,10 @@ fn switch(route: Route, user: Option<Rc<User>>) -> Html {
             html! { <UsersPage /> }
         }
         (Route::Users, Some(_)) => html! { <Forbidden /> },
+        (Route::Integrations, Some(user)) if user.role.can(Permission::ManageIntegrations) => {
+            html! { <IntegrationsPage /> }
+        }
+        (Route::Integrations, Some(_)) => html! { <Forbidden /> },
         (Route::Account, Some(user)) => html! { <AccountPage {user} /> },
         (Route::Patients, Some(user)) if user.role.can(Permission::ReadDemographics) => {
             html! { <PatientsPage {user} /> }

@@ -8,6 +8,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod incidents;
+pub mod integrations;
 pub mod inventory;
 pub mod operations;
 pub mod ops;
