@@ -16,6 +16,7 @@ use crate::pages::book::BookPage;
 use crate::pages::chart::{ChartPage, ChartTab};
 use crate::pages::home::HomePage;
 use crate::pages::incidents::{IncidentPage, IncidentsPage};
+use crate::pages::integrations::IntegrationsPage;
 use crate::pages::inventory::{
     InventoryPage, ItemPage, ReportShortagePage, ShortagePage, ShortagesPage,
 };
@@ -26,7 +27,6 @@ use crate::pages::patients::PatientsPage;
 use crate::pages::pending::PendingPage;
 use crate::pages::register::RegisterPage;
 use crate::pages::status::PublicStatusPage;
-use crate::pages::integrations::IntegrationsPage;
 use crate::pages::users::UsersPage;
 use crate::session::{use_session, Phase, SessionProvider};
 

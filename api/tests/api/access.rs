@@ -120,8 +120,16 @@ pub fn protected() -> Vec<Operation> {
             ReadAccessLog,
         )),
         ep("GET", "/api/v1/integrations/clients", ManageIntegrations),
-        with_body(ep("POST", "/api/v1/integrations/clients", ManageIntegrations)),
-        ep("GET", "/api/v1/integrations/clients/{id}", ManageIntegrations),
+        with_body(ep(
+            "POST",
+            "/api/v1/integrations/clients",
+            ManageIntegrations,
+        )),
+        ep(
+            "GET",
+            "/api/v1/integrations/clients/{id}",
+            ManageIntegrations,
+        ),
         with_body(ep(
             "PATCH",
             "/api/v1/integrations/clients/{id}",

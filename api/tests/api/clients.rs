@@ -32,7 +32,12 @@ pub async fn register(app: &TestApp, admin: &str, scopes: &[&str], rate: i32) ->
             }),
         )
         .await;
-    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     let body = reply.json();
     Client {
         id: body["client"]["id"].as_str().unwrap().to_owned(),
@@ -63,7 +68,12 @@ pub async fn token_for(app: &TestApp, client: &Client) -> String {
         ),
     )
     .await;
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     reply.json()["access_token"].as_str().unwrap().to_owned()
 }
 
@@ -109,7 +119,10 @@ async fn a_client_exchanges_its_credentials_in_a_form_body_for_a_bearer_token() 
     let app = TestApp::spawn().await;
     let admin = app.token(Role::Admin);
     let client = register(&app, &admin, &["records:read", "patients:read"], 600).await;
-    assert_eq!(client.body["client"]["scopes"], json!(["patients:read", "records:read"]));
+    assert_eq!(
+        client.body["client"]["scopes"],
+        json!(["patients:read", "records:read"])
+    );
     assert!(client.secret.len() >= 43);
 
     let reply = exchange(
@@ -121,7 +134,12 @@ async fn a_client_exchanges_its_credentials_in_a_form_body_for_a_bearer_token() 
     )
     .await;
 
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let body = reply.json();
     assert_eq!(body["token_type"], "Bearer");
@@ -133,10 +151,16 @@ async fn a_client_exchanges_its_credentials_in_a_form_body_for_a_bearer_token() 
     assert_eq!(patients.header("ratelimit-limit"), Some("600"));
     assert!(patients.header("ratelimit-remaining").is_some());
     let read = app
-        .get(&format!("/api/v1/integrations/clients/{}", client.id), Some(&admin))
+        .get(
+            &format!("/api/v1/integrations/clients/{}", client.id),
+            Some(&admin),
+        )
         .await;
     assert!(read.json()["last_token_at"].is_string());
-    assert!(read.json().get("client_secret").is_none(), "the secret is shown once");
+    assert!(
+        read.json().get("client_secret").is_none(),
+        "the secret is shown once"
+    );
     assert_eq!(
         count(&app, "SELECT count(*) AS n FROM audit_events WHERE action = 'token' AND outcome = 'success' AND actor_role = 'integration'"),
         1
@@ -149,19 +173,41 @@ async fn a_client_may_authenticate_with_http_basic_instead() {
     let admin = app.token(Role::Admin);
     let client = register(&app, &admin, &["inventory:read"], 600).await;
 
-    let reply = basic(&app, &client.id, &client.secret, "grant_type=client_credentials").await;
+    let reply = basic(
+        &app,
+        &client.id,
+        &client.secret,
+        "grant_type=client_credentials",
+    )
+    .await;
 
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     let token = reply.json()["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(app.get("/api/v1/inventory/items", Some(&token)).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/inventory/items", Some(&token))
+            .await
+            .status,
+        200
+    );
     let both = basic(
         &app,
         &client.id,
         &client.secret,
-        &format!("grant_type=client_credentials&client_id={}&client_secret={}", client.id, client.secret),
+        &format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            client.id, client.secret
+        ),
     )
     .await;
-    assert_eq!(both.assert_problem(400, "invalid-request")["error"], "invalid_request");
+    assert_eq!(
+        both.assert_problem(400, "invalid-request")["error"],
+        "invalid_request"
+    );
 }
 
 #[actix_rt::test]
@@ -172,7 +218,10 @@ async fn a_wrong_secret_an_unknown_client_and_a_disabled_client_are_invalid_clie
 
     let wrong = exchange(
         &app,
-        &format!("grant_type=client_credentials&client_id={}&client_secret=nope", client.id),
+        &format!(
+            "grant_type=client_credentials&client_id={}&client_secret=nope",
+            client.id
+        ),
     )
     .await;
     let unknown = exchange(
@@ -184,14 +233,22 @@ async fn a_wrong_secret_an_unknown_client_and_a_disabled_client_are_invalid_clie
         ),
     )
     .await;
-    let not_a_uuid = exchange(&app, "grant_type=client_credentials&client_id=x&client_secret=y").await;
+    let not_a_uuid = exchange(
+        &app,
+        "grant_type=client_credentials&client_id=x&client_secret=y",
+    )
+    .await;
     invalid_client(&wrong);
     invalid_client(&unknown);
     invalid_client(&not_a_uuid);
     assert_eq!(wrong.json()["detail"], unknown.json()["detail"]);
 
     let disabled = app
-        .post(&format!("/api/v1/integrations/clients/{}/disable", client.id), Some(&admin), &json!({}))
+        .post(
+            &format!("/api/v1/integrations/clients/{}/disable", client.id),
+            Some(&admin),
+            &json!({}),
+        )
         .await;
     assert_eq!(disabled.status, 200);
     assert_eq!(disabled.json()["active"], false);
@@ -227,8 +284,14 @@ async fn malformed_token_requests_get_oauth_errors() {
         password_grant.assert_problem(400, "unsupported-grant-type")["error"],
         "unsupported_grant_type"
     );
-    assert_eq!(no_grant.assert_problem(400, "invalid-request")["error"], "invalid_request");
-    assert_eq!(json_body.assert_problem(400, "invalid-request")["error"], "invalid_request");
+    assert_eq!(
+        no_grant.assert_problem(400, "invalid-request")["error"],
+        "invalid_request"
+    );
+    assert_eq!(
+        json_body.assert_problem(400, "invalid-request")["error"],
+        "invalid_request"
+    );
 }
 
 #[actix_rt::test]
@@ -250,13 +313,21 @@ async fn a_token_can_be_narrowed_to_some_of_the_clients_scopes_but_not_widened()
 
     assert_eq!(narrowed.json()["scope"], "patients:read");
     let token = narrowed.json()["access_token"].as_str().unwrap().to_owned();
-    let demographics = app.get(&format!("/api/v1/patients/{patient}"), Some(&token)).await;
+    let demographics = app
+        .get(&format!("/api/v1/patients/{patient}"), Some(&token))
+        .await;
     assert_eq!(demographics.status, 200);
     app.get(&format!("/api/v1/patients/{patient}/summary"), Some(&token))
         .await
         .assert_problem(403, "forbidden");
-    assert_eq!(widened.assert_problem(400, "invalid-scope")["error"], "invalid_scope");
-    assert_eq!(unknown.assert_problem(400, "invalid-scope")["error"], "invalid_scope");
+    assert_eq!(
+        widened.assert_problem(400, "invalid-scope")["error"],
+        "invalid_scope"
+    );
+    assert_eq!(
+        unknown.assert_problem(400, "invalid-scope")["error"],
+        "invalid_scope"
+    );
 }
 
 #[actix_rt::test]
@@ -265,7 +336,10 @@ async fn rotating_the_secret_refuses_the_old_secret_and_the_tokens_issued_with_i
     let admin = app.token(Role::Admin);
     let client = register(&app, &admin, &["patients:read"], 600).await;
     let old_token = token_for(&app, &client).await;
-    assert_eq!(app.get("/api/v1/patients", Some(&old_token)).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/patients", Some(&old_token)).await.status,
+        200
+    );
 
     let rotated = app
         .post(
@@ -275,7 +349,12 @@ async fn rotating_the_secret_refuses_the_old_secret_and_the_tokens_issued_with_i
         )
         .await;
 
-    assert_eq!(rotated.status, 200, "{}", String::from_utf8_lossy(&rotated.body));
+    assert_eq!(
+        rotated.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&rotated.body)
+    );
     let new_secret = rotated.json()["client_secret"].as_str().unwrap().to_owned();
     assert_ne!(new_secret, client.secret);
     app.get("/api/v1/patients", Some(&old_token))
@@ -296,7 +375,10 @@ async fn rotating_the_secret_refuses_the_old_secret_and_the_tokens_issued_with_i
         ..client
     };
     let new_token = token_for(&app, &renewed).await;
-    assert_eq!(app.get("/api/v1/patients", Some(&new_token)).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/patients", Some(&new_token)).await.status,
+        200
+    );
 }
 
 #[actix_rt::test]
@@ -307,9 +389,12 @@ async fn disabling_a_client_refuses_its_tokens_at_once_and_enabling_it_does_not_
     let token = token_for(&app, &client).await;
     let path = format!("/api/v1/integrations/clients/{}", client.id);
 
-    app.post(&format!("{path}/disable"), Some(&admin), &json!({})).await;
+    app.post(&format!("{path}/disable"), Some(&admin), &json!({}))
+        .await;
     let while_disabled = app.get("/api/v1/patients", Some(&token)).await;
-    let enabled = app.post(&format!("{path}/enable"), Some(&admin), &json!({})).await;
+    let enabled = app
+        .post(&format!("{path}/enable"), Some(&admin), &json!({}))
+        .await;
     let after = app.get("/api/v1/patients", Some(&token)).await;
 
     while_disabled.assert_problem(401, "unauthenticated");
@@ -354,15 +439,34 @@ async fn removing_a_scope_takes_effect_on_tokens_already_issued() {
     let token = token_for(&app, &client).await;
     let path = format!("/api/v1/integrations/clients/{}", client.id);
 
-    let unversioned = app.patch(&path, &admin, None, &json!({"scopes": ["inventory:read"]})).await;
-    let stale = app.patch(&path, &admin, Some("\"7\""), &json!({"scopes": ["inventory:read"]})).await;
+    let unversioned = app
+        .patch(&path, &admin, None, &json!({"scopes": ["inventory:read"]}))
+        .await;
+    let stale = app
+        .patch(
+            &path,
+            &admin,
+            Some("\"7\""),
+            &json!({"scopes": ["inventory:read"]}),
+        )
+        .await;
     let changed = app
-        .patch(&path, &admin, Some("\"1\""), &json!({"scopes": ["inventory:read"], "rate_limit_per_minute": 50}))
+        .patch(
+            &path,
+            &admin,
+            Some("\"1\""),
+            &json!({"scopes": ["inventory:read"], "rate_limit_per_minute": 50}),
+        )
         .await;
 
     unversioned.assert_problem(428, "precondition-required");
     stale.assert_problem(412, "precondition-failed");
-    assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+    assert_eq!(
+        changed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&changed.body)
+    );
     assert_eq!(changed.json()["scopes"], json!(["inventory:read"]));
     assert_eq!(changed.header("etag"), Some("\"2\""));
     app.get("/api/v1/patients", Some(&token))
@@ -379,11 +483,19 @@ async fn what_a_client_reads_and_writes_is_recorded_under_its_name() {
     let admin = app.token(Role::Admin);
     let client = register(&app, &admin, &["patients:read", "patients:write"], 600).await;
     let name = client.body["client"]["name"].as_str().unwrap().to_owned();
-    let account = client.body["client"]["user_id"].as_str().unwrap().to_owned();
+    let account = client.body["client"]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let token = token_for(&app, &client).await;
     let patient = app.create_patient("Logged", "Reader");
 
-    assert_eq!(app.get(&format!("/api/v1/patients/{patient}"), Some(&token)).await.status, 200);
+    assert_eq!(
+        app.get(&format!("/api/v1/patients/{patient}"), Some(&token))
+            .await
+            .status,
+        200
+    );
     let registered = app
         .post(
             "/api/v1/patients",
@@ -392,9 +504,17 @@ async fn what_a_client_reads_and_writes_is_recorded_under_its_name() {
         )
         .await;
 
-    assert_eq!(registered.status, 201, "{}", String::from_utf8_lossy(&registered.body));
+    assert_eq!(
+        registered.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&registered.body)
+    );
     let log = app
-        .get(&format!("/api/v1/patients/{patient}/access-log"), Some(&admin))
+        .get(
+            &format!("/api/v1/patients/{patient}/access-log"),
+            Some(&admin),
+        )
         .await
         .json();
     let entry = log["items"]
@@ -459,9 +579,19 @@ async fn a_clients_service_account_cannot_sign_in_and_is_not_listed_among_people
 
     let problem = reply.assert_problem(401, "unauthenticated");
     assert_eq!(problem["detail"], wrong["detail"]);
-    let people = app.get("/api/v1/users?limit=200", Some(&admin)).await.json();
-    assert!(people["items"].as_array().unwrap().iter().all(|u| u["role"] != "integration"));
-    let clients = app.get("/api/v1/users?role=integration", Some(&admin)).await.json();
+    let people = app
+        .get("/api/v1/users?limit=200", Some(&admin))
+        .await
+        .json();
+    assert!(people["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["role"] != "integration"));
+    let clients = app
+        .get("/api/v1/users?role=integration", Some(&admin))
+        .await
+        .json();
     assert_eq!(clients["items"][0]["email"], email.as_str());
     let account = clients["items"][0]["id"].as_str().unwrap().to_owned();
     app.patch(
@@ -484,7 +614,8 @@ async fn a_clients_service_account_cannot_sign_in_and_is_not_listed_among_people
 
 #[actix_rt::test]
 async fn a_preflight_from_an_allowed_origin_gets_the_cors_headers_and_another_origin_does_not() {
-    let app = TestApp::spawn_with(|s| s.cors_origins = vec!["https://partner.example".into()]).await;
+    let app =
+        TestApp::spawn_with(|s| s.cors_origins = vec!["https://partner.example".into()]).await;
     let preflight = |origin: &'static str| {
         app.client
             .request(awc::http::Method::OPTIONS, app.url("/api/v1/patients"))
@@ -497,7 +628,9 @@ async fn a_preflight_from_an_allowed_origin_gets_the_cors_headers_and_another_or
             .send()
     };
 
-    let allowed = preflight("https://partner.example").await.expect("preflight");
+    let allowed = preflight("https://partner.example")
+        .await
+        .expect("preflight");
     let other = preflight("https://evil.example").await.expect("preflight");
 
     let h = allowed.headers();
@@ -512,7 +645,12 @@ async fn a_preflight_from_an_allowed_origin_gets_the_cors_headers_and_another_or
         .to_str()
         .unwrap()
         .to_lowercase();
-    for name in ["authorization", "content-type", "if-match", "idempotency-key"] {
+    for name in [
+        "authorization",
+        "content-type",
+        "if-match",
+        "idempotency-key",
+    ] {
         assert!(allow_headers.contains(name), "{name} in {allow_headers}");
     }
     assert!(other.headers().get("access-control-allow-origin").is_none());
@@ -533,7 +671,12 @@ async fn a_preflight_from_an_allowed_origin_gets_the_cors_headers_and_another_or
         .to_str()
         .unwrap()
         .to_lowercase();
-    for name in ["etag", "retry-after", "x-hms-read-only", "ratelimit-remaining"] {
+    for name in [
+        "etag",
+        "retry-after",
+        "x-hms-read-only",
+        "ratelimit-remaining",
+    ] {
         assert!(exposed.contains(name), "{name} in {exposed}");
     }
 }

@@ -42,14 +42,21 @@ impl Api {
     }
 
     /// Disables (`active = false`) or enables a client.
-    pub async fn set_api_client_active(&self, id: Uuid, active: bool) -> Result<ApiClient, ApiError> {
+    pub async fn set_api_client_active(
+        &self,
+        id: Uuid,
+        active: bool,
+    ) -> Result<ApiClient, ApiError> {
         let verb = if active { "enable" } else { "disable" };
         let path = format!("/api/v1/integrations/clients/{id}/{verb}");
         self.fetch_json(Call::new(Method::POST, &path)).await
     }
 
     /// Replaces a client's secret; the answer holds the new one, shown once.
-    pub async fn rotate_api_client_secret(&self, id: Uuid) -> Result<ApiClientWithSecret, ApiError> {
+    pub async fn rotate_api_client_secret(
+        &self,
+        id: Uuid,
+    ) -> Result<ApiClientWithSecret, ApiError> {
         let path = format!("/api/v1/integrations/clients/{id}/rotate-secret");
         self.fetch_json(Call::new(Method::POST, &path)).await
     }

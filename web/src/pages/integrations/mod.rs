@@ -460,7 +460,9 @@ fn NewClientForm(props: &NewClientFormProps) -> Html {
                             "Registered {}.",
                             created.client.name
                         )))));
-                        form.dispatch(FormAction::edit(|n: &mut NewClient| *n = NewClient::default()));
+                        form.dispatch(FormAction::edit(|n: &mut NewClient| {
+                            *n = NewClient::default()
+                        }));
                         on_created.emit(created);
                     }
                     Err(error) => form.dispatch(FormAction::Failed(error)),
