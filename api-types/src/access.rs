@@ -22,11 +22,25 @@ pub enum Role {
     Pharmacist,
     /// A patient with access to their own record only.
     Patient,
+    /// The service account of an API client: its rights come from the client's scopes, never
+    /// from this table's role columns.
+    Integration,
 }
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::Doctor,
+        Role::Nurse,
+        Role::Receptionist,
+        Role::Pharmacist,
+        Role::Patient,
+        Role::Integration,
+    ];
+
+    /// The roles people hold (every role but `integration`): what an administrator assigns.
+    pub const PEOPLE: [Role; 6] = [
         Role::Admin,
         Role::Doctor,
         Role::Nurse,
@@ -44,6 +58,7 @@ impl Role {
             Role::Receptionist => "receptionist",
             Role::Pharmacist => "pharmacist",
             Role::Patient => "patient",
+            Role::Integration => "integration",
         }
     }
 
@@ -61,6 +76,7 @@ impl Role {
             Role::Receptionist => "Receptionist",
             Role::Pharmacist => "Pharmacist",
             Role::Patient => "Patient",
+            Role::Integration => "Integration client",
         }
     }
 
@@ -68,12 +84,13 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         PERMISSIONS
             .iter()
-            .any(|(p, roles)| *p == permission && roles.contains(&self))
+            .any(|(p, roles, _)| *p == permission && roles.contains(&self))
     }
 
-    /// Whether this role works for the hospital (every role but `patient`).
+    /// Whether this role works for the hospital (people other than patients; integration
+    /// clients are not staff).
     pub fn is_staff(self) -> bool {
-        self != Role::Patient
+        !matches!(self, Role::Patient | Role::Integration)
     }
 }
 
@@ -141,6 +158,11 @@ pub enum Permission {
     ViewIncidents,
     /// Declare, update and resolve incidents, write postmortems, override component states.
     ManageIncidents,
+    /// Register API clients (integrations), change their scopes and limits, disable them and
+    /// rotate their secrets.
+    ManageIntegrations,
+    /// Manage webhook subscriptions.
+    ManageWebhooks,
 }
 
 impl Permission {
@@ -156,58 +178,259 @@ impl Permission {
     }
 }
 
+/// An OAuth scope an API client may hold. A scope grants the permissions whose row in
+/// [`PERMISSIONS`] names it; a client holds nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    PatientsRead,
+    PatientsWrite,
+    RecordsRead,
+    RecordsWrite,
+    AppointmentsRead,
+    AppointmentsWrite,
+    InventoryRead,
+    InventoryWrite,
+    IncidentsRead,
+    WebhooksManage,
+}
+
+impl Scope {
+    /// Every scope, in display order.
+    pub const ALL: [Scope; 10] = [
+        Scope::PatientsRead,
+        Scope::PatientsWrite,
+        Scope::RecordsRead,
+        Scope::RecordsWrite,
+        Scope::AppointmentsRead,
+        Scope::AppointmentsWrite,
+        Scope::InventoryRead,
+        Scope::InventoryWrite,
+        Scope::IncidentsRead,
+        Scope::WebhooksManage,
+    ];
+
+    /// The scope's name on the wire (OAuth `scope` values) and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::PatientsRead => "patients:read",
+            Scope::PatientsWrite => "patients:write",
+            Scope::RecordsRead => "records:read",
+            Scope::RecordsWrite => "records:write",
+            Scope::AppointmentsRead => "appointments:read",
+            Scope::AppointmentsWrite => "appointments:write",
+            Scope::InventoryRead => "inventory:read",
+            Scope::InventoryWrite => "inventory:write",
+            Scope::IncidentsRead => "incidents:read",
+            Scope::WebhooksManage => "webhooks:manage",
+        }
+    }
+
+    /// Parses the wire name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// What the scope allows, for people choosing scopes.
+    pub fn description(self) -> &'static str {
+        match self {
+            Scope::PatientsRead => "Search patients and read their demographics",
+            Scope::PatientsWrite => "Register patients and change their demographics",
+            Scope::RecordsRead => "Read medical records (clinical entries, medications, allergies)",
+            Scope::RecordsWrite => "Add to and correct medical records",
+            Scope::AppointmentsRead => "Read the directory, free slots and appointments",
+            Scope::AppointmentsWrite => {
+                "Book, reschedule and cancel appointments; move their status"
+            }
+            Scope::InventoryRead => "Read items, locations, stock levels, movements and shortages",
+            Scope::InventoryWrite => "Move and dispense stock; report shortages",
+            Scope::IncidentsRead => "Read incidents with their timeline and postmortem",
+            Scope::WebhooksManage => "Manage webhook subscriptions",
+        }
+    }
+
+    /// The permissions this scope grants, according to [`PERMISSIONS`].
+    pub fn permissions(self) -> impl Iterator<Item = Permission> {
+        PERMISSIONS
+            .iter()
+            .filter(move |(_, _, s)| *s == Some(self))
+            .map(|(p, _, _)| *p)
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of scopes (a bit set, so it is `Copy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ScopeSet(u32);
+
+impl ScopeSet {
+    /// No scope.
+    pub const EMPTY: ScopeSet = ScopeSet(0);
+
+    fn bit(scope: Scope) -> u32 {
+        1 << (scope as u32)
+    }
+
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & Self::bit(scope) != 0
+    }
+
+    pub fn insert(&mut self, scope: Scope) {
+        self.0 |= Self::bit(scope);
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether every scope of `self` is in `other`.
+    pub fn is_subset(self, other: ScopeSet) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    /// The scopes, in [`Scope::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL.into_iter().filter(move |s| self.contains(*s))
+    }
+
+    /// Parses an OAuth `scope` value (space-separated); `Err` names the first unknown scope.
+    pub fn parse_oauth(s: &str) -> Result<ScopeSet, String> {
+        let mut set = ScopeSet::EMPTY;
+        for word in s.split_ascii_whitespace() {
+            set.insert(Scope::parse(word).ok_or_else(|| word.to_string())?);
+        }
+        Ok(set)
+    }
+
+    /// The OAuth `scope` value: names separated by single spaces.
+    pub fn to_oauth(self) -> String {
+        self.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Whether these scopes grant `permission`, according to [`PERMISSIONS`].
+    pub fn can(self, permission: Permission) -> bool {
+        PERMISSIONS
+            .iter()
+            .any(|(p, _, s)| *p == permission && s.is_some_and(|s| self.contains(s)))
+    }
+}
+
+impl FromIterator<Scope> for ScopeSet {
+    fn from_iter<I: IntoIterator<Item = Scope>>(iter: I) -> Self {
+        let mut set = ScopeSet::EMPTY;
+        for s in iter {
+            set.insert(s);
+        }
+        set
+    }
+}
+
 use Role::*;
 
-/// The access table: for each permission, the roles that hold it. Nothing else grants access.
-pub const PERMISSIONS: &[(Permission, &[Role])] = &[
-    (Permission::ManageUsers, &[Admin]),
+/// The access table: for each permission, the roles that hold it and the scope that grants it
+/// to an API client (`None`: no client ever gets it). Nothing else grants access.
+pub const PERMISSIONS: &[(Permission, &[Role], Option<Scope>)] = &[
+    (Permission::ManageUsers, &[Admin], None),
     (
         Permission::UseOwnAccount,
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist, Patient],
+        None,
     ),
     (
         Permission::ReadDemographics,
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
+        Some(Scope::PatientsRead),
     ),
-    (Permission::RegisterPatients, &[Doctor, Nurse, Receptionist]),
-    (Permission::DeactivatePatients, &[Admin, Receptionist]),
-    (Permission::ReadClinical, &[Doctor, Nurse]),
-    (Permission::ReadMedications, &[Doctor, Nurse, Pharmacist]),
-    (Permission::WriteClinical, &[Doctor, Nurse]),
-    (Permission::ReadAccessLog, &[Admin]),
-    (Permission::ReadOwnRecord, &[Patient]),
+    (
+        Permission::RegisterPatients,
+        &[Doctor, Nurse, Receptionist],
+        Some(Scope::PatientsWrite),
+    ),
+    (Permission::DeactivatePatients, &[Admin, Receptionist], None),
+    (
+        Permission::ReadClinical,
+        &[Doctor, Nurse],
+        Some(Scope::RecordsRead),
+    ),
+    (
+        Permission::ReadMedications,
+        &[Doctor, Nurse, Pharmacist],
+        Some(Scope::RecordsRead),
+    ),
+    (
+        Permission::WriteClinical,
+        &[Doctor, Nurse],
+        Some(Scope::RecordsWrite),
+    ),
+    (Permission::ReadAccessLog, &[Admin], None),
+    (Permission::ReadOwnRecord, &[Patient], None),
     (
         Permission::ViewDirectory,
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist, Patient],
+        Some(Scope::AppointmentsRead),
     ),
-    (Permission::ManageSchedules, &[Admin]),
-    (Permission::ViewAppointments, &[Doctor, Nurse, Receptionist]),
-    (Permission::BookAppointments, &[Receptionist]),
+    (Permission::ManageSchedules, &[Admin], None),
+    (
+        Permission::ViewAppointments,
+        &[Doctor, Nurse, Receptionist],
+        Some(Scope::AppointmentsRead),
+    ),
+    (
+        Permission::BookAppointments,
+        &[Receptionist],
+        Some(Scope::AppointmentsWrite),
+    ),
     (
         Permission::UpdateAppointmentStatus,
         &[Doctor, Nurse, Receptionist],
+        Some(Scope::AppointmentsWrite),
     ),
-    (Permission::RevertAppointmentStatus, &[Doctor, Receptionist]),
-    (Permission::BookOwnAppointments, &[Patient]),
+    (
+        Permission::RevertAppointmentStatus,
+        &[Doctor, Receptionist],
+        None,
+    ),
+    (Permission::BookOwnAppointments, &[Patient], None),
     (
         Permission::ViewInventory,
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
+        Some(Scope::InventoryRead),
     ),
-    (Permission::ManageItems, &[Admin, Pharmacist]),
-    (Permission::ManageLocations, &[Admin]),
-    (Permission::MoveStock, &[Pharmacist]),
-    (Permission::DispenseStock, &[Nurse, Pharmacist]),
+    (Permission::ManageItems, &[Admin, Pharmacist], None),
+    (Permission::ManageLocations, &[Admin], None),
+    (
+        Permission::MoveStock,
+        &[Pharmacist],
+        Some(Scope::InventoryWrite),
+    ),
+    (
+        Permission::DispenseStock,
+        &[Nurse, Pharmacist],
+        Some(Scope::InventoryWrite),
+    ),
     (
         Permission::ReportShortages,
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
+        Some(Scope::InventoryWrite),
     ),
-    (Permission::ManageShortages, &[Pharmacist]),
-    (Permission::ViewOperations, &[Admin]),
+    (Permission::ManageShortages, &[Pharmacist], None),
+    (Permission::ViewOperations, &[Admin], None),
     (
         Permission::ViewIncidents,
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
+        Some(Scope::IncidentsRead),
     ),
-    (Permission::ManageIncidents, &[Admin]),
+    (Permission::ManageIncidents, &[Admin], None),
+    (Permission::ManageIntegrations, &[Admin], None),
+    (
+        Permission::ManageWebhooks,
+        &[Admin],
+        Some(Scope::WebhooksManage),
+    ),
 ];
 
 #[cfg(test)]
@@ -251,11 +474,67 @@ mod tests {
 
     #[test]
     fn every_permission_is_listed_once_in_the_table() {
-        for (i, (p, _)) in PERMISSIONS.iter().enumerate() {
+        for (i, (p, _, _)) in PERMISSIONS.iter().enumerate() {
             assert!(
-                PERMISSIONS[i + 1..].iter().all(|(q, _)| q != p),
+                PERMISSIONS[i + 1..].iter().all(|(q, _, _)| q != p),
                 "{p:?} is listed twice"
             );
         }
+    }
+
+    #[test]
+    fn every_scope_round_trips_through_its_wire_name() {
+        for scope in Scope::ALL {
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
+        }
+        assert_eq!(Scope::parse("admin"), None);
+    }
+
+    #[test]
+    fn no_scope_grants_user_management_or_integration_management() {
+        let all: ScopeSet = Scope::ALL.into_iter().collect();
+        for p in [
+            Permission::ManageUsers,
+            Permission::UseOwnAccount,
+            Permission::ManageIntegrations,
+            Permission::ReadAccessLog,
+            Permission::ReadOwnRecord,
+            Permission::BookOwnAppointments,
+            Permission::DeactivatePatients,
+            Permission::ViewOperations,
+            Permission::ManageIncidents,
+        ] {
+            assert!(!all.can(p), "{p:?} is granted by a scope");
+        }
+    }
+
+    #[test]
+    fn every_scope_grants_at_least_one_permission() {
+        for scope in Scope::ALL {
+            assert!(
+                scope.permissions().next().is_some(),
+                "{scope} grants nothing"
+            );
+        }
+    }
+
+    #[test]
+    fn the_integration_role_holds_no_permission_of_its_own() {
+        for (p, roles, _) in PERMISSIONS {
+            assert!(!roles.contains(&Integration), "{p:?}");
+        }
+        assert!(!Integration.is_staff());
+    }
+
+    #[test]
+    fn a_scope_set_round_trips_through_the_oauth_form() {
+        let set = ScopeSet::parse_oauth("records:read  patients:read").unwrap();
+        assert_eq!(set.to_oauth(), "patients:read records:read");
+        assert!(set.can(Permission::ReadMedications));
+        assert!(!set.can(Permission::WriteClinical));
+        assert_eq!(
+            ScopeSet::parse_oauth("patients:read nope"),
+            Err("nope".into())
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod access;
 pub mod appointments;
 pub mod auth;
 pub mod incidents;
+pub mod integrations;
 pub mod inventory;
 pub mod operations;
 pub mod ops;
@@ -18,5 +19,5 @@ pub mod records;
 pub mod serde_object;
 pub mod users;
 
-pub use access::{Permission, Role};
+pub use access::{Permission, Role, Scope, ScopeSet};
 pub use problem::{FieldError, Problem};

@@ -31,6 +31,10 @@ pub struct Problem {
     /// `/problems/possible-duplicate`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<crate::patients::DuplicateCandidate>,
+    /// The OAuth 2.0 error code (RFC 6749 §5.2: `invalid_client`, `invalid_request`,
+    /// `invalid_scope`, `unsupported_grant_type`), present on errors of `POST /api/v1/auth/token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Problem {

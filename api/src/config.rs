@@ -46,6 +46,12 @@ pub struct Settings {
     /// `HMS_CANCEL_CUTOFF_MINUTES`: how long before the start a patient may still cancel their
     /// own appointment online. Default 120.
     pub patient_cancel_cutoff_minutes: i64,
+    /// `HMS_CORS_ORIGINS`: origins (scheme://host[:port], comma-separated) whose browser pages
+    /// may call the API. Default: none, so only pages served by the API itself (same origin).
+    pub cors_origins: Vec<String>,
+    /// `HMS_CLIENT_REFRESH_SECS`: how often each API instance reloads the API clients (so a
+    /// client disabled or rotated on another instance is refused there too). Default 5.
+    pub client_refresh: Duration,
 }
 
 /// The scheduling settings handlers need, shared as app data.
@@ -105,6 +111,8 @@ impl Settings {
             )?,
             time_zone: optional("HMS_TIMEZONE").unwrap_or_else(|| "UTC".into()),
             patient_cancel_cutoff_minutes: parsed("HMS_CANCEL_CUTOFF_MINUTES", 120)?,
+            cors_origins: cors_origins(optional("HMS_CORS_ORIGINS").as_deref())?,
+            client_refresh: Duration::from_secs(parsed("HMS_CLIENT_REFRESH_SECS", 5)?.max(1)),
         })
     }
 
@@ -134,6 +142,8 @@ impl Settings {
             workers: 1,
             time_zone: "UTC".into(),
             patient_cancel_cutoff_minutes: 120,
+            cors_origins: Vec::new(),
+            client_refresh: Duration::from_secs(5),
         }
     }
 }
@@ -180,6 +190,26 @@ impl BackupSettings {
     }
 }
 
+/// Parses `HMS_CORS_ORIGINS`: comma-separated origins such as `https://app.example.org`.
+fn cors_origins(value: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let mut origins = Vec::new();
+    for origin in value.unwrap_or("").split(',').map(str::trim) {
+        if origin.is_empty() {
+            continue;
+        }
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        if rest.is_none_or(|host| host.is_empty() || host.contains('/')) {
+            return Err(ConfigError(format!(
+                "HMS_CORS_ORIGINS: {origin:?} is not an origin like https://app.example.org"
+            )));
+        }
+        origins.push(origin.trim_end_matches('/').to_owned());
+    }
+    Ok(origins)
+}
+
 fn optional(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -194,5 +224,21 @@ fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T, ConfigError
         Some(v) => v
             .parse()
             .map_err(|_| ConfigError(format!("{name} has an invalid value"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cors_origins;
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list_of_origins() {
+        assert_eq!(cors_origins(None).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            cors_origins(Some("https://a.example, http://localhost:3000")).unwrap(),
+            vec!["https://a.example", "http://localhost:3000"]
+        );
+        assert!(cors_origins(Some("a.example")).is_err());
+        assert!(cors_origins(Some("https://a.example/path")).is_err());
     }
 }

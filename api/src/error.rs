@@ -49,6 +49,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// An OAuth 2.0 token request failed (RFC 6749 §5.2): `invalid_client` is 401, the others 400.
+    #[error("{detail}")]
+    OAuth { error: &'static str, detail: String },
     #[error("{detail}")]
     TooManyRequests {
         detail: String,
@@ -89,6 +92,13 @@ impl ApiError {
             ApiError::PreconditionRequired => "precondition-required",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::OAuth { error, .. } => match *error {
+                "invalid_client" => "invalid-client",
+                "invalid_scope" => "invalid-scope",
+                "unsupported_grant_type" => "unsupported-grant-type",
+                "unauthorized_client" => "unauthorized-client",
+                _ => "invalid-request",
+            },
             ApiError::TooManyRequests { .. } => "rate-limited",
             ApiError::Unavailable(_) => "database-unavailable",
             ApiError::Internal(_) => "internal",
@@ -120,6 +130,10 @@ impl ApiError {
                 ApiError::PossibleDuplicate(candidates) => candidates.clone(),
                 _ => Vec::new(),
             },
+            error: match self {
+                ApiError::OAuth { error, .. } => Some((*error).to_owned()),
+                _ => None,
+            },
         }
     }
 }
@@ -138,6 +152,8 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::OAuth { error, .. } if *error == "invalid_client" => StatusCode::UNAUTHORIZED,
+            ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -156,6 +172,12 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unauthenticated(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"hms\""));
+            }
+            ApiError::OAuth { error, .. } => {
+                if *error == "invalid_client" {
+                    response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"hms\""));
+                }
+                response.insert_header((header::CACHE_CONTROL, "no-store"));
             }
             ApiError::MethodNotAllowed { allow, .. } => {
                 let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();

@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod incidents;
+pub mod integrations;
 pub mod inventory;
 pub mod journal;
 pub mod openapi;

@@ -23,7 +23,8 @@ use utoipa_actix_web::AppExt;
         title = "HMS API",
         description = "Hospital management: patients and records, appointments, inventory, and the \
 operations that keep it running while its database fails.\n\n\
-Sign in with `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>`. \
+Sign in with `POST /api/v1/auth/login` (people) or `POST /api/v1/auth/token` (API clients, \
+OAuth 2.0 client credentials), then send `Authorization: Bearer <access_token>`. \
 Every error is an RFC 9457 `application/problem+json` body with a stable `type`. \
 Lists are paginated with `limit` and an opaque `cursor`. \
 Updates need the version you read, as `If-Match` or a `version` field.",
@@ -33,6 +34,7 @@ Updates need the version you read, as `If-Match` or a `version` field.",
         (name = "auth", description = "Sign in, refresh and sign out"),
         (name = "account", description = "Your own account"),
         (name = "users", description = "User accounts (administrators)"),
+        (name = "integrations", description = "API clients: OAuth 2.0 client credentials with scopes, rate limits, secret rotation (administrators)"),
         (name = "patients", description = "Patient registry: registration, search, demographics, access log"),
         (name = "records", description = "The medical record: allergies, conditions, medications, vital signs, encounters and notes, lab results, summary"),
         (name = "scheduling", description = "Departments, practitioners, working hours, leave and free slots"),

@@ -6,7 +6,11 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 pub fn mount(cfg: &mut ServiceConfig) {
     cfg.service(
         scope::scope("/api/v1")
-            .service(scope::scope("/auth").configure(crate::auth::configure))
+            .service(
+                scope::scope("/auth")
+                    .configure(crate::auth::configure)
+                    .configure(crate::integrations::configure_token),
+            )
             // One scope: the status endpoint, the public status page and component overrides.
             .service(
                 scope::scope("/status")
@@ -20,6 +24,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
                     .configure(crate::journal::configure),
             )
             .service(scope::scope("/users").configure(crate::users::configure))
+            .service(scope::scope("/integrations").configure(crate::integrations::configure))
             .service(
                 scope::scope("/departments").configure(crate::scheduling::configure_departments),
             )

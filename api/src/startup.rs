@@ -92,6 +92,17 @@ impl Application {
             settings.login_max_per_address,
         ));
         let schedule = web::Data::new(settings.schedule());
+        let registry = std::sync::Arc::new(crate::integrations::registry::ClientRegistry::new());
+        if let Err(e) = registry.reload(&pool) {
+            log::warn!("cannot load the API clients yet (retrying in the background): {e}");
+        }
+        crate::integrations::registry::ClientRegistry::spawn_refresh(
+            &registry,
+            pool.clone(),
+            settings.client_refresh,
+        );
+        let registry = web::Data::from(registry);
+        let cors_origins = settings.cors_origins.clone();
         crate::journal::replay::spawn(pool.clone(), settings.schedule());
         crate::incidents::watch::spawn(&pool);
         let pool_data = web::Data::new(pool.clone());
@@ -106,6 +117,7 @@ impl Application {
                 .app_data(keys.clone())
                 .app_data(policy.clone())
                 .app_data(limiter.clone())
+                .app_data(registry.clone())
                 .app_data(routes.clone())
                 .app_data(spa.clone())
                 .app_data(schedule.clone())
@@ -131,6 +143,7 @@ impl Application {
             )
             .default_service(web::to(fallback::fallback))
             .wrap(middleware::Compress::default())
+            .wrap(crate::http::cors::cors(&cors_origins))
             .wrap(middleware::from_fn(crate::http::middleware::access_log))
         })
         .workers(settings.workers)

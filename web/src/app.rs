@@ -16,6 +16,7 @@ use crate::pages::book::BookPage;
 use crate::pages::chart::{ChartPage, ChartTab};
 use crate::pages::home::HomePage;
 use crate::pages::incidents::{IncidentPage, IncidentsPage};
+use crate::pages::integrations::IntegrationsPage;
 use crate::pages::inventory::{
     InventoryPage, ItemPage, ReportShortagePage, ShortagePage, ShortagesPage,
 };
@@ -38,6 +39,9 @@ pub enum Route {
     Login,
     #[at("/users")]
     Users,
+    /// API clients (administrators).
+    #[at("/integrations")]
+    Integrations,
     #[at("/account")]
     Account,
     #[at("/patients")]
@@ -120,6 +124,10 @@ fn switch(route: Route, user: Option<Rc<User>>) -> Html {
             html! { <UsersPage /> }
         }
         (Route::Users, Some(_)) => html! { <Forbidden /> },
+        (Route::Integrations, Some(user)) if user.role.can(Permission::ManageIntegrations) => {
+            html! { <IntegrationsPage /> }
+        }
+        (Route::Integrations, Some(_)) => html! { <Forbidden /> },
         (Route::Account, Some(user)) => html! { <AccountPage {user} /> },
         (Route::Patients, Some(user)) if user.role.can(Permission::ReadDemographics) => {
             html! { <PatientsPage {user} /> }

@@ -54,10 +54,10 @@ fn authorize(
     patient_id: Uuid,
     what: &str,
 ) -> Result<(), ApiError> {
-    if user.role.can(staff) {
+    if user.can(staff) {
         return Ok(());
     }
-    if user.role.can(Permission::BookOwnAppointments) && user.patient_id == Some(patient_id) {
+    if user.can(Permission::BookOwnAppointments) && user.patient_id == Some(patient_id) {
         return Ok(());
     }
     if user.role == Role::Patient {
@@ -188,7 +188,7 @@ pub fn book(
             "the practitioner is not bookable",
         ));
     }
-    let one_slot = !user.role.can(Permission::BookAppointments);
+    let one_slot = !user.can(Permission::BookAppointments);
     let ends_at = check_time(
         conn,
         schedule,
@@ -315,7 +315,7 @@ pub fn list(
         parsed
     });
     check.finish()?;
-    let patient_id = if user.role.can(Permission::ViewAppointments) {
+    let patient_id = if user.can(Permission::ViewAppointments) {
         query.patient_id
     } else {
         match (user.patient_id, query.patient_id) {
@@ -451,7 +451,7 @@ pub fn check_cancel(
         current.patient_id,
         "the appointment",
     )?;
-    if !user.role.can(Permission::BookAppointments) {
+    if !user.can(Permission::BookAppointments) {
         // An absurd setting must not panic: a cut-off beyond any date means "never online".
         let cutoff = Duration::try_minutes(schedule.patient_cancel_cutoff_minutes)
             .and_then(|d| current.starts_at.checked_sub_signed(d));

@@ -24,6 +24,16 @@ pub struct Claims {
     /// For patient accounts: the one patient record the account may read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<Uuid>,
+    /// For API clients: the client id (OAuth `client_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<Uuid>,
+    /// For API clients: the granted scopes, space-separated (OAuth style).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// For API clients: the issue time in milliseconds, compared with the client's
+    /// `tokens_valid_after` (`iat` has only whole seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
 }
 
 /// Signs and verifies access tokens with the server's secret.
@@ -59,7 +69,7 @@ impl JwtKeys {
     /// valid for the configured lifetime.
     pub fn issue(&self, user: Uuid, role: Role, patient: Option<Uuid>) -> anyhow::Result<String> {
         let now = Utc::now().timestamp();
-        let claims = Claims {
+        self.sign(&Claims {
             sub: user,
             role,
             iat: now,
@@ -68,10 +78,35 @@ impl JwtKeys {
             aud: AUDIENCE.into(),
             jti: Uuid::new_v4(),
             pid: patient,
-        };
+            cid: None,
+            scope: None,
+            iat_ms: None,
+        })
+    }
+
+    /// Issues a token for API client `client`, acting as its service account `user`, with
+    /// `scopes` (the OAuth `scope` value).
+    pub fn issue_client(&self, user: Uuid, client: Uuid, scopes: &str) -> anyhow::Result<String> {
+        let now = Utc::now();
+        self.sign(&Claims {
+            sub: user,
+            role: Role::Integration,
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.ttl.as_secs() as i64,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            jti: Uuid::new_v4(),
+            pid: None,
+            cid: Some(client),
+            scope: Some(scopes.to_owned()),
+            iat_ms: Some(now.timestamp_millis()),
+        })
+    }
+
+    fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
         Ok(encode(
             &Header::new(Algorithm::HS256),
-            &claims,
+            claims,
             &self.encoding,
         )?)
     }
@@ -139,6 +174,9 @@ mod tests {
             aud: AUDIENCE.into(),
             jti: Uuid::new_v4(),
             pid: None,
+            cid: None,
+            scope: None,
+            iat_ms: None,
         };
         let key = EncodingKey::from_secret(SECRET);
         let token = encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap();

@@ -12,8 +12,8 @@ use std::future::{ready, Ready};
 use std::marker::PhantomData;
 use std::ops::Deref;
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
-use hms_api_types::{Permission, Role};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
+use hms_api_types::{Permission, Role, ScopeSet};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -28,12 +28,36 @@ pub struct AuthUser {
     pub role: Role,
     /// For patient accounts: their own patient record.
     pub patient_id: Option<Uuid>,
+    /// For API clients (role `integration`): the client; `id` is its service account.
+    pub client_id: Option<Uuid>,
+    /// For API clients: the token's scopes (the client's current scopes only). Empty for people.
+    pub scopes: ScopeSet,
 }
 
 impl AuthUser {
-    /// Succeeds when the caller's role holds `permission`; otherwise 403.
+    /// A person (not an API client) with `role`.
+    pub fn person(id: Uuid, role: Role, patient_id: Option<Uuid>) -> AuthUser {
+        AuthUser {
+            id,
+            role,
+            patient_id,
+            client_id: None,
+            scopes: ScopeSet::EMPTY,
+        }
+    }
+
+    /// Whether the caller holds `permission`: an API client through its scopes, a person
+    /// through their role (both according to the table in `hms_api_types::access`).
+    pub fn can(&self, permission: Permission) -> bool {
+        match self.role {
+            Role::Integration => self.scopes.can(permission),
+            role => role.can(permission),
+        }
+    }
+
+    /// Succeeds when the caller holds `permission`; otherwise 403.
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        if self.role.can(permission) {
+        if self.can(permission) {
             Ok(())
         } else {
             Err(ApiError::Forbidden)
@@ -108,7 +132,7 @@ impl<A: Requirement, B: Requirement> FromRequest for AuthorizedEither<A, B> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|user| {
-            if user.role.can(A::PERMISSION) || user.role.can(B::PERMISSION) {
+            if user.can(A::PERMISSION) || user.can(B::PERMISSION) {
                 Ok(AuthorizedEither {
                     user,
                     _requirements: PhantomData,
@@ -161,11 +185,24 @@ pub mod can {
         ViewOperations,
         ViewIncidents,
         ManageIncidents,
+        ManageIntegrations,
+        ManageWebhooks,
     );
 }
 
-/// Reads and verifies the bearer token of `req`.
+/// Reads and verifies the bearer token of `req`. For an API client's token, also checks the
+/// client registry (disabled, rotated) and counts the request against the client's rate limit,
+/// once per request: the result is kept in the request's extensions.
 pub fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    if let Some(user) = req.extensions().get::<AuthUser>() {
+        return Ok(*user);
+    }
+    let user = verify_bearer(req)?;
+    req.extensions_mut().insert(user);
+    Ok(user)
+}
+
+fn verify_bearer(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys are not configured")))?;
@@ -193,9 +230,35 @@ pub fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
             _ => ApiError::unauthenticated("the access token is not valid"),
         }
     })?;
+    if claims.role != Role::Integration {
+        if claims.cid.is_some() {
+            return Err(ApiError::unauthenticated("the access token is not valid"));
+        }
+        return Ok(AuthUser::person(claims.sub, claims.role, claims.pid));
+    }
+    let registry = req
+        .app_data::<web::Data<crate::integrations::registry::ClientRegistry>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("ClientRegistry is not configured")))?;
+    let (Some(client), Some(issued_ms)) = (claims.cid, claims.iat_ms) else {
+        return Err(ApiError::unauthenticated("the access token is not valid"));
+    };
+    let requested = ScopeSet::parse_oauth(claims.scope.as_deref().unwrap_or(""))
+        .map_err(|_| ApiError::unauthenticated("the access token is not valid"))?;
+    let (scopes, rate) = match registry.admit(client, issued_ms, requested) {
+        Ok(admitted) => admitted,
+        Err((error, rate)) => {
+            if let Some(rate) = rate {
+                req.extensions_mut().insert(rate);
+            }
+            return Err(error);
+        }
+    };
+    req.extensions_mut().insert(rate);
     Ok(AuthUser {
         id: claims.sub,
-        role: claims.role,
-        patient_id: claims.pid,
+        role: Role::Integration,
+        patient_id: None,
+        client_id: Some(client),
+        scopes,
     })
 }

@@ -8,6 +8,7 @@ use base64::Engine;
 use chrono::Utc;
 use diesel::prelude::*;
 use hms_api_types::auth::TokenResponse;
+use hms_api_types::Role;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -46,7 +47,9 @@ pub async fn sign_in(
     let account = db::read(pool, move |conn| {
         users::service::find_by_email(conn, &email)
     })
-    .await?;
+    .await?
+    // API clients' service accounts never sign in with a password.
+    .filter(|u| u.role != Role::Integration.as_str());
     let phc = account.as_ref().map(|u| u.password_hash.clone());
     let matches = password::verify_off_thread(password_attempt, phc).await?;
     let audit = |user: Option<UserRow>, outcome: &'static str| {

@@ -21,6 +21,9 @@ use crate::ops::metrics::Metrics;
 pub struct RequestId(pub String);
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// An API client's rate limit per minute, and what is left of it (IETF draft RateLimit fields).
+static RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+static RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
 
 pub async fn access_log(
     req: ServiceRequest,
@@ -63,6 +66,20 @@ pub async fn access_log(
     if is_api {
         mark_degraded(&pool, headers);
     }
+    let rate = res
+        .request()
+        .extensions()
+        .get::<crate::integrations::registry::RateInfo>()
+        .copied();
+    if let Some(rate) = rate {
+        let headers = res.headers_mut();
+        headers.insert(RATELIMIT_LIMIT.clone(), HeaderValue::from(rate.limit));
+        headers.insert(
+            RATELIMIT_REMAINING.clone(),
+            HeaderValue::from(rate.remaining),
+        );
+    }
+    let headers = res.headers_mut();
     if is_api && !headers.contains_key(header::CACHE_CONTROL) {
         // Responses carry personal data: no shared or browser caches.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every domain: request ids and the access log, the fallback for
 //! unknown routes (404/405 problems, SPA files), and conditional-request helpers.
 
+pub mod cors;
 pub mod fallback;
 pub mod json;
 pub mod middleware;

@@ -76,6 +76,11 @@ pub struct Entry {
     pub location: Option<String>,
     #[serde(default)]
     pub problem: Option<Problem>,
+    /// For API clients: the client and the token's scopes (OAuth form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl Entry {
@@ -101,14 +106,17 @@ impl Entry {
             applied_at: None,
             location: None,
             problem: None,
+            client_id: user.client_id,
+            scope: user.client_id.map(|_| user.scopes.to_oauth()),
         }
     }
 
     pub fn user(&self) -> AuthUser {
         AuthUser {
-            id: self.user_id,
-            role: self.role,
-            patient_id: self.patient_id,
+            client_id: self.client_id,
+            scopes: hms_api_types::ScopeSet::parse_oauth(self.scope.as_deref().unwrap_or(""))
+                .unwrap_or_default(),
+            ..AuthUser::person(self.user_id, self.role, self.patient_id)
         }
     }
 
@@ -215,6 +223,8 @@ impl Journal {
             applied_at: None,
             location: None,
             problem: None,
+            client_id: None,
+            scope: None,
         };
         self.append(&entry)
     }
@@ -236,6 +246,8 @@ impl Journal {
             applied_at: None,
             location: None,
             problem: None,
+            client_id: None,
+            scope: None,
         };
         write_durably(&self.dir.join(SYSTEM), &entry.file_name(), &entry)
     }
@@ -409,11 +421,7 @@ mod tests {
     use super::*;
 
     fn user() -> AuthUser {
-        AuthUser {
-            id: Uuid::new_v4(),
-            role: Role::Nurse,
-            patient_id: None,
-        }
+        AuthUser::person(Uuid::new_v4(), Role::Nurse, None)
     }
 
     fn temp_dir() -> PathBuf {

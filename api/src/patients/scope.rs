@@ -25,9 +25,9 @@ pub struct ForPatient<R: Requirement> {
 
 /// Whether `user` may use `permission` on `patient_id`'s record.
 pub fn allowed(user: &AuthUser, permission: Permission, patient_id: Uuid) -> bool {
-    user.role.can(permission)
+    user.can(permission)
         || (permission.is_record_read()
-            && user.role.can(Permission::ReadOwnRecord)
+            && user.can(Permission::ReadOwnRecord)
             && user.patient_id == Some(patient_id))
 }
 
@@ -67,11 +67,7 @@ mod tests {
     use super::*;
 
     fn user(role: Role, patient_id: Option<Uuid>) -> AuthUser {
-        AuthUser {
-            id: Uuid::new_v4(),
-            role,
-            patient_id,
-        }
+        AuthUser::person(Uuid::new_v4(), role, patient_id)
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct ListFilter {
     /// Case-insensitive substring of the email or display name.
     pub q: Option<String>,
     pub role: Option<String>,
+    /// Leaves out accounts with this role.
+    pub exclude_role: Option<String>,
     pub active: Option<bool>,
     /// Keyset: only emails after this one.
     pub after_email: Option<String>,
@@ -61,6 +63,9 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter, limit: i64) -> QueryRe
     }
     if let Some(role) = &filter.role {
         query = query.filter(users::role.eq(role.clone()));
+    }
+    if let Some(role) = &filter.exclude_role {
+        query = query.filter(users::role.ne(role.clone()));
     }
     if let Some(active) = filter.active {
         query = query.filter(users::active.eq(active));

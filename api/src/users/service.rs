@@ -61,6 +61,12 @@ pub fn create(
         .email("email", &input.email)
         .text("display_name", &input.display_name, 1, 120)
         .new_password("password", &input.password);
+    if input.role == Role::Integration {
+        check.fail(
+            "role",
+            "integration accounts belong to API clients; register one under /api/v1/integrations/clients",
+        );
+    }
     match (input.role, input.patient_id) {
         (Role::Patient, None) => {
             check.fail("patient_id", "is required for patient accounts");
@@ -103,6 +109,45 @@ pub fn create(
     })
 }
 
+/// A password hash no password matches (not a PHC string): API clients' service accounts.
+const NO_PASSWORD: &str = "!no-password: integration client";
+
+/// Creates the service account of API client `client` (role `integration`, named after the
+/// client, an address under the reserved `.invalid` domain, no usable password).
+pub fn create_service_account(
+    conn: &mut PgConnection,
+    client: Uuid,
+    name: &str,
+) -> Result<Uuid, ApiError> {
+    let email = format!("client-{client}@clients.invalid");
+    let row = repo::insert(
+        conn,
+        &NewUserRow {
+            email: &email,
+            display_name: name,
+            role: Role::Integration.as_str(),
+            password_hash: NO_PASSWORD,
+            patient_id: None,
+        },
+    )?;
+    Ok(row.id)
+}
+
+/// Renames a client's service account along with the client.
+pub fn rename_service_account(
+    conn: &mut PgConnection,
+    id: Uuid,
+    name: &str,
+) -> Result<(), ApiError> {
+    let changes = UserChanges {
+        display_name: Some(name.to_owned()),
+        ..UserChanges::default()
+    };
+    let current = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("the user"))?;
+    repo::update_if_version(conn, id, current.version, &changes)?;
+    Ok(())
+}
+
 /// Query of the user list.
 pub struct ListQuery {
     pub q: Option<String>,
@@ -126,6 +171,11 @@ pub fn list(conn: &mut PgConnection, query: ListQuery) -> Result<UserPage, ApiEr
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty()),
         role: query.role.map(|r| r.as_str().to_owned()),
+        // API clients' service accounts are not people: listed only when asked for by role.
+        exclude_role: query
+            .role
+            .is_none()
+            .then(|| Role::Integration.as_str().to_owned()),
         active: query.active,
         after_email,
     };
@@ -159,6 +209,12 @@ pub fn update(
     if let Some(pw) = &input.password {
         check.new_password("password", pw);
     }
+    if input.role == Some(Role::Integration) {
+        check.fail(
+            "role",
+            "integration accounts belong to API clients; register one under /api/v1/integrations/clients",
+        );
+    }
     if id == actor.id {
         if input.active == Some(false) {
             check.fail("active", "you cannot deactivate your own account");
@@ -180,6 +236,12 @@ pub fn update(
     };
     conn.transaction(|conn| {
         let current = repo::find(conn, id)?.ok_or_else(|| ApiError::not_found("the user"))?;
+        if current.role == Role::Integration.as_str() {
+            return Err(ApiError::Conflict(
+                "this is an API client's service account; manage it under /api/v1/integrations/clients"
+                    .into(),
+            ));
+        }
         if patient_role_change(&current.role) {
             return Err(ApiError::invalid(
                 "role",

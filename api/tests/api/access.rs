@@ -3,7 +3,7 @@
 
 use std::ops::Deref;
 
-use hms_api_types::{Permission, Role};
+use hms_api_types::{Permission, Role, Scope, ScopeSet};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -42,6 +42,11 @@ impl Operation {
     /// Whether the role table lets `role` call this operation at all.
     pub fn allows(&self, role: Role) -> bool {
         role.can(self.endpoint.permission) || self.or_permission.is_some_and(|p| role.can(p))
+    }
+
+    /// Whether the role table lets an API client holding `scopes` call this operation.
+    pub fn allows_scopes(&self, scopes: ScopeSet) -> bool {
+        scopes.can(self.endpoint.permission) || self.or_permission.is_some_and(|p| scopes.can(p))
     }
 }
 
@@ -114,6 +119,37 @@ pub fn protected() -> Vec<Operation> {
             "/api/v1/patients/{patient_id}/access-log",
             ReadAccessLog,
         )),
+        ep("GET", "/api/v1/integrations/clients", ManageIntegrations),
+        with_body(ep(
+            "POST",
+            "/api/v1/integrations/clients",
+            ManageIntegrations,
+        )),
+        ep(
+            "GET",
+            "/api/v1/integrations/clients/{id}",
+            ManageIntegrations,
+        ),
+        with_body(ep(
+            "PATCH",
+            "/api/v1/integrations/clients/{id}",
+            ManageIntegrations,
+        )),
+        ep(
+            "POST",
+            "/api/v1/integrations/clients/{id}/disable",
+            ManageIntegrations,
+        ),
+        ep(
+            "POST",
+            "/api/v1/integrations/clients/{id}/enable",
+            ManageIntegrations,
+        ),
+        ep(
+            "POST",
+            "/api/v1/integrations/clients/{id}/rotate-secret",
+            ManageIntegrations,
+        ),
         ep("GET", "/api/v1/operations/backups", ViewOperations),
         ep("GET", "/api/v1/operations/maintenance", ViewOperations),
     ]
@@ -150,7 +186,8 @@ async fn every_role_gets_exactly_what_the_role_table_grants() {
     let app = TestApp::spawn().await;
     let patient = app.create_patient("Walk", "Through");
 
-    for role in Role::ALL {
+    // API clients (role `integration`) are walked by scope below.
+    for role in Role::PEOPLE {
         let token = app.token(role);
         for e in protected() {
             let path = concrete(e.path, patient);
@@ -177,6 +214,48 @@ async fn every_role_gets_exactly_what_the_role_table_grants() {
                 );
             } else if role == Role::Patient && e.patient_scoped {
                 reply.assert_problem(404, "not-found");
+            } else {
+                assert_eq!(reply.status, 403, "{who} must be forbidden");
+                reply.assert_problem(403, "forbidden");
+            }
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn a_client_holding_one_scope_gets_exactly_what_the_table_maps_to_that_scope() {
+    let app = TestApp::spawn().await;
+    let patient = app.create_patient("Walk", "Through");
+    let admin = app.token(Role::Admin);
+
+    for scope in Scope::ALL {
+        let client = crate::clients::register(&app, &admin, &[scope.as_str()], 100_000).await;
+        let token = crate::clients::token_for(&app, &client).await;
+        let scopes: ScopeSet = [scope].into_iter().collect();
+        for e in protected() {
+            let path = concrete(e.path, patient);
+            let body = e
+                .body
+                .as_ref()
+                .map(|b| b.to_string().into_bytes())
+                .unwrap_or_default();
+            let reply = app
+                .send_raw(e.method, &path, Some(&token), "application/json", body)
+                .await;
+            let who = format!("{scope} {} {}", e.method, e.path);
+            if e.allows_scopes(scopes) {
+                assert!(
+                    ![401, 403].contains(&reply.status),
+                    "{who} must be allowed, got {}: {}",
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                );
+                assert!(
+                    reply.status < 500,
+                    "{who} must not fail, got {}: {}",
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                );
             } else {
                 assert_eq!(reply.status, 403, "{who} must be forbidden");
                 reply.assert_problem(403, "forbidden");

@@ -197,6 +197,9 @@ async fn expired_tampered_unsigned_and_foreign_tokens_get_401() {
             aud: "hms-api".into(),
             jti: uuid::Uuid::new_v4(),
             pid: None,
+            cid: None,
+            scope: None,
+            iat_ms: None,
         };
         let key = jsonwebtoken::EncodingKey::from_secret(crate::helpers::JWT_SECRET.as_bytes());
         jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()

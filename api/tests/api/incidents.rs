@@ -715,11 +715,7 @@ async fn while_the_primary_is_down_the_status_page_reads_incidents_from_the_stan
             .returning(users::id)
             .get_result(&mut conn)
             .expect("user");
-        let user = hms_api::auth::AuthUser {
-            id: admin,
-            role: Role::Admin,
-            patient_id: None,
-        };
+        let user = hms_api::auth::AuthUser::person(admin, Role::Admin, None);
         hms_api::incidents::service::declare(
             &mut conn,
             &user,

@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod appointments;
 mod auth;
+mod clients;
 mod errors;
 mod idempotency;
 mod incidents;

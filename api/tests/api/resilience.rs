@@ -139,11 +139,7 @@ async fn journaled_reports_are_written_exactly_once_even_when_replayed_twice_or_
     let token = app.keys.issue(nurse, Role::Nurse, None).expect("token");
     let (item, location) = stock_place(&app);
     let body = json!({"item_id": item, "location_id": location, "severity": "medium", "note": "kept while down"});
-    let user = hms_api::auth::AuthUser {
-        id: nurse,
-        role: Role::Nurse,
-        patient_id: None,
-    };
+    let user = hms_api::auth::AuthUser::person(nurse, Role::Nurse, None);
     let meta = hms_api::audit::RequestMeta::default();
 
     // The first attempt did commit (the answer was lost in the failover): the client's key
@@ -199,11 +195,7 @@ async fn a_journaled_request_the_database_refuses_is_marked_failed_with_the_reas
     let app = TestApp::spawn().await;
     let (nurse, _) = app.create_user(Role::Nurse);
     let token = app.keys.issue(nurse, Role::Nurse, None).expect("token");
-    let user = hms_api::auth::AuthUser {
-        id: nurse,
-        role: Role::Nurse,
-        patient_id: None,
-    };
+    let user = hms_api::auth::AuthUser::person(nurse, Role::Nurse, None);
     // The item was never there (accepted while nothing could be checked).
     let body = json!({"item_id": Uuid::new_v4(), "location_id": Uuid::new_v4(), "severity": "low"});
     let entry = Entry::new(

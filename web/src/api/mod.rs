@@ -8,6 +8,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod incidents;
+pub mod integrations;
 pub mod inventory;
 pub mod operations;
 pub mod ops;
@@ -121,6 +122,7 @@ impl ApiError {
             detail: Some("Check the highlighted fields.".to_owned()),
             errors: vec![FieldError::new(field, message)],
             candidates: Vec::new(),
+            error: None,
         }))
     }
 
@@ -144,6 +146,7 @@ impl ApiError {
             detail,
             errors: Vec::new(),
             candidates: Vec::new(),
+            error: None,
         }))
     }
 }

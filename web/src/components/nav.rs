@@ -150,6 +150,13 @@ pub fn Nav(props: &NavProps) -> Html {
                             </NavLink>
                         </li>
                     }
+                    if user.role.can(Permission::ManageIntegrations) {
+                        <li>
+                            <NavLink id="nav-integrations" to={Route::Integrations} current={current.clone()}>
+                                { "Integrations" }
+                            </NavLink>
+                        </li>
+                    }
                     if user.role.can(Permission::ViewOperations) {
                         <li>
                             <NavLink id="nav-operations" to={Route::Operations} current={current.clone()}>

@@ -19,6 +19,8 @@ pub fn home_title(role: Role) -> &'static str {
         Role::Receptionist => "Front desk",
         Role::Pharmacist => "Pharmacy and stock",
         Role::Patient => "My health",
+        // Integration clients never sign in to the web app (no password).
+        Role::Integration => "Integration client",
     }
 }
 

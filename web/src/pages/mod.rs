@@ -6,6 +6,7 @@ pub mod book;
 pub mod chart;
 pub mod home;
 pub mod incidents;
+pub mod integrations;
 pub mod inventory;
 pub mod login;
 pub mod not_found;

@@ -123,11 +123,15 @@ struct NewUser {
     patient_id: String,
 }
 
-fn role_options(first: (&'static str, &'static str)) -> Vec<(AttrValue, AttrValue)> {
+fn role_options(
+    first: (&'static str, &'static str),
+    roles: &[Role],
+) -> Vec<(AttrValue, AttrValue)> {
     std::iter::once((AttrValue::Static(first.0), AttrValue::Static(first.1)))
         .chain(
-            Role::ALL
-                .into_iter()
+            roles
+                .iter()
+                .copied()
                 .map(|r| (AttrValue::Static(r.as_str()), AttrValue::Static(r.label()))),
         )
         .collect()
@@ -267,7 +271,7 @@ pub fn UsersPage() -> Html {
                         id="user-role-filter"
                         label="Role"
                         value={role_filter}
-                        options={role_options(("", "All roles"))}
+                        options={role_options(("", "All roles"), &Role::ALL)}
                         onchange={on_role_filter}
                     />
                     <SelectField
@@ -504,7 +508,7 @@ fn NewUserForm(props: &NewUserFormProps) -> Html {
                     id="new-user-role"
                     label="Role"
                     value={form.values.role.clone()}
-                    options={role_options(("", "Choose a role…"))}
+                    options={role_options(("", "Choose a role…"), &Role::PEOPLE)}
                     onchange={edit(|n, v| n.role = v)}
                     error={form.field_error("role")}
                 />

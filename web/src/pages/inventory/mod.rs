@@ -96,6 +96,7 @@ impl Checks {
             detail: Some("Check the highlighted fields.".to_owned()),
             errors: self.0,
             candidates: Vec::new(),
+            error: None,
         })))
     }
 }
