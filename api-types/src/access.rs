@@ -141,6 +141,9 @@ pub enum Permission {
     ViewIncidents,
     /// Declare, update and resolve incidents, write postmortems, override component states.
     ManageIncidents,
+    /// Manage webhook subscriptions and see and resend their deliveries (an API client: its
+    /// own only).
+    ManageWebhooks,
 }
 
 impl Permission {
@@ -208,6 +211,7 @@ pub const PERMISSIONS: &[(Permission, &[Role])] = &[
         &[Admin, Doctor, Nurse, Receptionist, Pharmacist],
     ),
     (Permission::ManageIncidents, &[Admin]),
+    (Permission::ManageWebhooks, &[Admin]),
 ];
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod problem;
 pub mod records;
 pub mod serde_object;
 pub mod users;
+pub mod webhooks;
 
 pub use access::{Permission, Role};
 pub use problem::{FieldError, Problem};

@@ -46,6 +46,33 @@ pub struct Settings {
     /// `HMS_CANCEL_CUTOFF_MINUTES`: how long before the start a patient may still cancel their
     /// own appointment online. Default 120.
     pub patient_cancel_cutoff_minutes: i64,
+    /// Webhook delivery: see [`Webhooks`].
+    pub webhooks: Webhooks,
+}
+
+/// How the webhook worker delivers.
+#[derive(Clone, Debug)]
+pub struct Webhooks {
+    /// `HMS_WEBHOOK_RETRY_BASE_MS`: the first retry delay; later ones are multiples of it
+    /// (×3, ×12, ×60, …, about a day in all with the default). Default 10000 (10 s).
+    pub retry_base: Duration,
+    /// `HMS_WEBHOOK_MAX_ATTEMPTS`: attempts before a delivery is `failed`. Default 12.
+    pub max_attempts: i32,
+    /// `HMS_WEBHOOK_POLL_MS`: how often the worker looks for due deliveries. Default 500.
+    pub poll: Duration,
+    /// `HMS_WEBHOOK_TIMEOUT_MS`: one attempt's limit (connect, send, answer). Default 10000.
+    pub timeout: Duration,
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Webhooks {
+            retry_base: Duration::from_secs(10),
+            max_attempts: 12,
+            poll: Duration::from_millis(500),
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// The scheduling settings handlers need, shared as app data.
@@ -105,6 +132,12 @@ impl Settings {
             )?,
             time_zone: optional("HMS_TIMEZONE").unwrap_or_else(|| "UTC".into()),
             patient_cancel_cutoff_minutes: parsed("HMS_CANCEL_CUTOFF_MINUTES", 120)?,
+            webhooks: Webhooks {
+                retry_base: Duration::from_millis(parsed("HMS_WEBHOOK_RETRY_BASE_MS", 10_000)?),
+                max_attempts: parsed("HMS_WEBHOOK_MAX_ATTEMPTS", 12)?.max(1),
+                poll: Duration::from_millis(parsed("HMS_WEBHOOK_POLL_MS", 500)?.max(10)),
+                timeout: Duration::from_millis(parsed("HMS_WEBHOOK_TIMEOUT_MS", 10_000)?),
+            },
         })
     }
 
@@ -134,6 +167,7 @@ impl Settings {
             workers: 1,
             time_zone: "UTC".into(),
             patient_cancel_cutoff_minutes: 120,
+            webhooks: Webhooks::default(),
         }
     }
 }

@@ -161,6 +161,7 @@ pub mod can {
         ViewOperations,
         ViewIncidents,
         ManageIncidents,
+        ManageWebhooks,
     );
 }
 

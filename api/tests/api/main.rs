@@ -16,3 +16,4 @@ mod patients;
 mod records;
 mod resilience;
 mod users;
+mod webhooks;
