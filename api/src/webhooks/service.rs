@@ -183,7 +183,9 @@ pub fn create(
     check_url(&mut check, &url);
     let events = check_events(&mut check, &input.events);
     let description = input.description.unwrap_or_default().trim().to_owned();
-    check.multiline("description", &description, 2000);
+    if !description.is_empty() {
+        check.multiline("description", &description, 2000);
+    }
     check.finish()?;
     conn.transaction(|conn| {
         let client_id = match (caller(conn, user)?, input.client_id) {
@@ -272,7 +274,7 @@ pub fn update(
     }
     let events = input.events.map(|e| check_events(&mut check, &e));
     let description = input.description.map(|d| d.trim().to_owned());
-    if let Some(d) = &description {
+    if let Some(d) = description.as_ref().filter(|d| !d.is_empty()) {
         check.multiline("description", d, 2000);
     }
     check.finish()?;
