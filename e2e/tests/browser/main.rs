@@ -10,6 +10,7 @@ mod degraded;
 mod incidents;
 mod inventory;
 mod patients;
+mod webhooks;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

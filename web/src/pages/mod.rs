@@ -16,3 +16,4 @@ pub mod pending;
 pub mod register;
 pub mod status;
 pub mod users;
+pub mod webhooks;
