@@ -193,6 +193,7 @@ async fn a_booking_made_in_the_browser_reaches_the_subscribed_receiver_signed() 
 
     // The administrator sees it delivered in the log.
     browser.click("#logout").await;
+    browser.wait_for_text("#login-page h1", "Sign in").await;
     browser
         .sign_in(&api.base, "admin@demo.hms", DEMO_PASSWORD)
         .await;
