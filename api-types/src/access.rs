@@ -161,7 +161,8 @@ pub enum Permission {
     /// Register API clients (integrations), change their scopes and limits, disable them and
     /// rotate their secrets.
     ManageIntegrations,
-    /// Manage webhook subscriptions.
+    /// Manage webhook subscriptions and see and resend their deliveries (an API client: its
+    /// own only).
     ManageWebhooks,
 }
 

@@ -18,6 +18,7 @@ pub mod problem;
 pub mod records;
 pub mod serde_object;
 pub mod users;
+pub mod webhooks;
 
 pub use access::{Permission, Role, Scope, ScopeSet};
 pub use problem::{FieldError, Problem};

@@ -52,6 +52,33 @@ pub struct Settings {
     /// `HMS_CLIENT_REFRESH_SECS`: how often each API instance reloads the API clients (so a
     /// client disabled or rotated on another instance is refused there too). Default 5.
     pub client_refresh: Duration,
+    /// Webhook delivery: see [`Webhooks`].
+    pub webhooks: Webhooks,
+}
+
+/// How the webhook worker delivers.
+#[derive(Clone, Debug)]
+pub struct Webhooks {
+    /// `HMS_WEBHOOK_RETRY_BASE_MS`: the first retry delay; later ones are multiples of it
+    /// (×3, ×12, ×60, …, about a day in all with the default). Default 10000 (10 s).
+    pub retry_base: Duration,
+    /// `HMS_WEBHOOK_MAX_ATTEMPTS`: attempts before a delivery is `failed`. Default 12.
+    pub max_attempts: i32,
+    /// `HMS_WEBHOOK_POLL_MS`: how often the worker looks for due deliveries. Default 500.
+    pub poll: Duration,
+    /// `HMS_WEBHOOK_TIMEOUT_MS`: one attempt's limit (connect, send, answer). Default 10000.
+    pub timeout: Duration,
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Webhooks {
+            retry_base: Duration::from_secs(10),
+            max_attempts: 12,
+            poll: Duration::from_millis(500),
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// The scheduling settings handlers need, shared as app data.
@@ -113,6 +140,12 @@ impl Settings {
             patient_cancel_cutoff_minutes: parsed("HMS_CANCEL_CUTOFF_MINUTES", 120)?,
             cors_origins: cors_origins(optional("HMS_CORS_ORIGINS").as_deref())?,
             client_refresh: Duration::from_secs(parsed("HMS_CLIENT_REFRESH_SECS", 5)?.max(1)),
+            webhooks: Webhooks {
+                retry_base: Duration::from_millis(parsed("HMS_WEBHOOK_RETRY_BASE_MS", 10_000)?),
+                max_attempts: parsed("HMS_WEBHOOK_MAX_ATTEMPTS", 12)?.max(1),
+                poll: Duration::from_millis(parsed("HMS_WEBHOOK_POLL_MS", 500)?.max(10)),
+                timeout: Duration::from_millis(parsed("HMS_WEBHOOK_TIMEOUT_MS", 10_000)?),
+            },
         })
     }
 
@@ -144,6 +177,7 @@ impl Settings {
             patient_cancel_cutoff_minutes: 120,
             cors_origins: Vec::new(),
             client_refresh: Duration::from_secs(5),
+            webhooks: Webhooks::default(),
         }
     }
 }

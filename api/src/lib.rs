@@ -29,3 +29,4 @@ pub mod scheduling;
 pub mod startup;
 pub mod users;
 pub mod validate;
+pub mod webhooks;

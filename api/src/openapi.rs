@@ -42,6 +42,7 @@ Updates need the version you read, as `If-Match` or a `version` field.",
         (name = "inventory", description = "Items, locations, lots and expiry, the stock ledger, shortages"),
         (name = "operations", description = "Health checks, metrics, backups with their restore tests, maintenance runs"),
         (name = "status", description = "The public status page, component states and their overrides, incidents with their timeline and postmortem"),
+        (name = "webhooks", description = "Webhook subscriptions of API clients, signed deliveries with retries, the delivery log and resend"),
     ),
     components(schemas(Problem, FieldError)),
 )]

@@ -36,6 +36,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .service(scope::scope("/appointments").configure(crate::appointments::configure))
             .service(scope::scope("/inventory").configure(crate::inventory::configure))
             .service(scope::scope("/operations").configure(crate::operations::configure))
+            .service(scope::scope("/webhooks").configure(crate::webhooks::configure))
             // One scope: actix does not fall through from one matching scope to another.
             .service(
                 scope::scope("/patients")

@@ -107,6 +107,11 @@ impl Application {
         crate::incidents::watch::spawn(&pool);
         let pool_data = web::Data::new(pool.clone());
         let metrics = web::Data::new(crate::ops::metrics::Metrics::new(&pool));
+        crate::webhooks::worker::spawn(
+            &pool,
+            settings.webhooks.clone(),
+            metrics.webhooks().clone(),
+        );
         let max_body = settings.max_body_bytes;
 
         let server = HttpServer::new(move || {

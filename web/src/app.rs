@@ -28,6 +28,7 @@ use crate::pages::pending::PendingPage;
 use crate::pages::register::RegisterPage;
 use crate::pages::status::PublicStatusPage;
 use crate::pages::users::UsersPage;
+use crate::pages::webhooks::WebhooksPage;
 use crate::session::{use_session, Phase, SessionProvider};
 
 /// Every page of the app.
@@ -90,6 +91,9 @@ pub enum Route {
     /// Backups with their restore tests, and maintenance runs (administrators).
     #[at("/operations")]
     Operations,
+    /// Webhook subscriptions and their delivery log (administrators).
+    #[at("/webhooks")]
+    Webhooks,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -185,6 +189,10 @@ fn switch(route: Route, user: Option<Rc<User>>) -> Html {
             html! { <OperationsPage /> }
         }
         (Route::Operations, Some(_)) => html! { <Forbidden /> },
+        (Route::Webhooks, Some(user)) if user.role.can(Permission::ManageWebhooks) => {
+            html! { <WebhooksPage /> }
+        }
+        (Route::Webhooks, Some(_)) => html! { <Forbidden /> },
         (Route::NotFound, Some(_)) => html! { <NotFound /> },
     }
 }

@@ -19,6 +19,7 @@ use crate::pagination;
 use crate::patients;
 use crate::scheduling;
 use crate::validate::Check;
+use crate::webhooks;
 
 /// The longest appointment.
 const MAX_LENGTH: Duration = Duration::hours(8);
@@ -230,7 +231,12 @@ pub fn book(
             "appointments",
             Some(id.to_string()),
         )?;
-        Ok(to_dto(load(conn, id)?))
+        let booked = to_dto(load(conn, id)?);
+        webhooks::emit(
+            conn,
+            webhooks::Event::appointment(webhooks::events::APPOINTMENT_BOOKED, &booked),
+        )?;
+        Ok(booked)
     })
 }
 
@@ -561,7 +567,14 @@ fn transition(
             "appointments",
             Some(id.to_string()),
         )?;
-        Ok(to_dto(load(conn, id)?))
+        let moved = to_dto(load(conn, id)?);
+        let kind = if to == AppointmentStatus::Cancelled {
+            webhooks::events::APPOINTMENT_CANCELLED
+        } else {
+            webhooks::events::APPOINTMENT_STATUS_CHANGED
+        };
+        webhooks::emit(conn, webhooks::Event::appointment(kind, &moved))?;
+        Ok(moved)
     })
 }
 
@@ -614,7 +627,12 @@ pub fn revert(
             "appointments",
             Some(id.to_string()),
         )?;
-        Ok(to_dto(load(conn, id)?))
+        let reverted = to_dto(load(conn, id)?);
+        webhooks::emit(
+            conn,
+            webhooks::Event::appointment(webhooks::events::APPOINTMENT_STATUS_CHANGED, &reverted),
+        )?;
+        Ok(reverted)
     })
 }
 

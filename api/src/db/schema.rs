@@ -545,6 +545,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        subscription_id -> Uuid,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        leased_until -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        response_ms -> Nullable<Int4>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Uuid,
+        #[sql_name = "type"]
+        type_ -> Text,
+        occurred_at -> Timestamptz,
+        payload -> Jsonb,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        client_id -> Uuid,
+        url -> Text,
+        events -> Array<Nullable<Text>>,
+        signing_secret -> Text,
+        active -> Bool,
+        description -> Text,
+        created_by -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(allergies -> patients (patient_id));
 diesel::joinable!(appointment_status_changes -> appointments (appointment_id));
 diesel::joinable!(appointment_status_changes -> users (changed_by));
@@ -594,6 +638,10 @@ diesel::joinable!(stock_reorder_levels -> stock_items (item_id));
 diesel::joinable!(stock_reorder_levels -> stock_locations (location_id));
 diesel::joinable!(users -> patients (patient_id));
 diesel::joinable!(vitals -> patients (patient_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_subscriptions -> api_clients (client_id));
+diesel::joinable!(webhook_subscriptions -> users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     allergies,
@@ -632,4 +680,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stock_reorder_levels,
     users,
     vitals,
+    webhook_deliveries,
+    webhook_events,
+    webhook_subscriptions,
 );

@@ -24,6 +24,7 @@ use crate::db::state::Snapshot;
 use crate::error::ApiError;
 use crate::pagination;
 use crate::validate::{optional_text, Check};
+use crate::webhooks;
 
 /// The name shown for what HMS posts by itself.
 pub const AUTOMATIC_AUTHOR: &str = "HMS (automatic)";
@@ -315,7 +316,12 @@ pub fn declare(
             meta,
             AuditEvent::by(user, "declare", "incident", row.id),
         )?;
-        detail(conn, row)
+        let declared = detail(conn, row)?;
+        webhooks::emit(
+            conn,
+            webhooks::Event::incident(webhooks::events::INCIDENT_OPENED, &declared),
+        )?;
+        Ok(declared)
     })
 }
 
@@ -394,7 +400,12 @@ pub fn resolve(
         repo::insert_update(conn, id, resolved, &message, Some(user.id), now)?;
         repo::set_status(conn, id, resolved, Some(now))?;
         audit::record(conn, meta, AuditEvent::by(user, "resolve", "incident", id))?;
-        get(conn, id)
+        let resolved = get(conn, id)?;
+        webhooks::emit(
+            conn,
+            webhooks::Event::incident(webhooks::events::INCIDENT_RESOLVED, &resolved),
+        )?;
+        Ok(resolved)
     })
 }
 
@@ -848,6 +859,11 @@ pub fn open_outage(conn: &mut PgConnection, started_at: DateTime<Utc>) -> Result
         started_at,
     )?;
     audit::record(conn, &meta, system_event("open", row.id))?;
+    let opened = get(conn, row.id)?;
+    webhooks::emit(
+        conn,
+        webhooks::Event::incident(webhooks::events::INCIDENT_OPENED, &opened),
+    )?;
     log::warn!("opened incident {} for the database outage", row.id);
     Ok(row.id)
 }

@@ -26,6 +26,7 @@ use crate::pagination;
 use crate::patients;
 use crate::records;
 use crate::validate::{optional_text, Check};
+use crate::webhooks;
 
 /// The largest quantity one movement may carry.
 const MAX_QUANTITY: i32 = 1_000_000;
@@ -1245,6 +1246,7 @@ fn open_if_short(
         user.id,
         Some("opened automatically by a movement"),
     )?;
+    emit_shortage(conn, webhooks::events::SHORTAGE_OPENED, id)?;
     Ok(Some(id))
 }
 
@@ -1282,7 +1284,15 @@ fn close_if_restocked(
             user.id,
             Some(&note),
         )?;
+        emit_shortage(conn, webhooks::events::SHORTAGE_RESOLVED, id)?;
     }
+    Ok(())
+}
+
+/// Emits a shortage webhook event (in the caller's transaction).
+fn emit_shortage(conn: &mut PgConnection, kind: &'static str, id: Uuid) -> Result<(), ApiError> {
+    let shortage = get_shortage(conn, id)?;
+    webhooks::emit(conn, webhooks::Event::shortage(kind, &shortage))?;
     Ok(())
 }
 
@@ -1454,7 +1464,12 @@ pub fn report_shortage(
             note.as_deref(),
         )?;
         audit::record(conn, meta, AuditEvent::by(user, "report", "shortage", id))?;
-        get_shortage(conn, id)
+        let shortage = get_shortage(conn, id)?;
+        webhooks::emit(
+            conn,
+            webhooks::Event::shortage(webhooks::events::SHORTAGE_OPENED, &shortage),
+        )?;
+        Ok(shortage)
     })
 }
 
@@ -1524,6 +1539,14 @@ pub fn act_on_shortage(
             meta,
             AuditEvent::by(user, to.as_str(), "shortage", id),
         )?;
-        get_shortage(conn, id)
+        let shortage = get_shortage(conn, id)?;
+        // Resolved or dismissed: the shortage is over either way (`status` says which).
+        if matches!(to, ShortageStatus::Resolved | ShortageStatus::Dismissed) {
+            webhooks::emit(
+                conn,
+                webhooks::Event::shortage(webhooks::events::SHORTAGE_RESOLVED, &shortage),
+            )?;
+        }
+        Ok(shortage)
     })
 }

@@ -103,6 +103,7 @@ pub struct Metrics {
     latency: HistogramVec,
     facts: std::collections::HashMap<&'static str, Gauge>,
     pools: GaugeVec,
+    webhooks: crate::webhooks::worker::WebhookMetrics,
 }
 
 impl Metrics {
@@ -152,13 +153,40 @@ impl Metrics {
         registry
             .register(Box::new(pool.state().pool_wait().clone()))
             .expect("register");
+        let webhooks = crate::webhooks::worker::WebhookMetrics {
+            attempts: IntCounterVec::new(
+                Opts::new(
+                    "webhook_delivery_attempts_total",
+                    "Webhook delivery attempts by outcome (delivered, retry, failed)",
+                ),
+                &["outcome"],
+            )
+            .expect("counter"),
+            pending: prometheus::IntGauge::new(
+                "webhook_deliveries_pending",
+                "Webhook deliveries waiting for an attempt",
+            )
+            .expect("gauge"),
+        };
+        registry
+            .register(Box::new(webhooks.attempts.clone()))
+            .expect("register");
+        registry
+            .register(Box::new(webhooks.pending.clone()))
+            .expect("register");
         Metrics {
             registry,
             requests,
             latency,
             facts,
             pools,
+            webhooks,
         }
+    }
+
+    /// The webhook worker's collectors.
+    pub fn webhooks(&self) -> &crate::webhooks::worker::WebhookMetrics {
+        &self.webhooks
     }
 
     /// Records one answered request.

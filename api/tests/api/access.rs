@@ -160,6 +160,7 @@ pub fn protected() -> Vec<Operation> {
     all.extend(crate::appointments::protected());
     all.extend(crate::inventory::protected());
     all.extend(crate::incidents::protected());
+    all.extend(crate::webhooks::protected());
     all
 }
 

@@ -17,3 +17,4 @@ mod patients;
 mod records;
 mod resilience;
 mod users;
+mod webhooks;

@@ -23,7 +23,7 @@ fn demo_doctor(api: &TestApi) -> (Uuid, Uuid) {
 
 /// Clicks the first free slot that starts more than `hours` from now; returns its start. When
 /// the shown week has none left (a Friday evening, a weekend), moves on with `next_week`.
-async fn click_free_slot_after(
+pub async fn click_free_slot_after(
     browser: &Browser,
     container: &str,
     next_week: &str,

@@ -11,6 +11,7 @@ mod incidents;
 mod inventory;
 mod operations;
 mod patients;
+mod webhooks;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -15,6 +15,7 @@ pub mod ops;
 pub mod patients;
 pub mod records;
 pub mod users;
+pub mod webhooks;
 
 use std::cell::RefCell;
 use std::rc::Rc;

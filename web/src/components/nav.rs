@@ -164,6 +164,13 @@ pub fn Nav(props: &NavProps) -> Html {
                             </NavLink>
                         </li>
                     }
+                    if user.role.can(Permission::ManageWebhooks) {
+                        <li>
+                            <NavLink id="nav-webhooks" to={Route::Webhooks} current={current.clone()}>
+                                { "Webhooks" }
+                            </NavLink>
+                        </li>
+                    }
                     <li>
                         <NavLink id="nav-account" to={Route::Account} current={current.clone()}>
                             { "My account" }

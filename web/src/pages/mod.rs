@@ -17,3 +17,4 @@ pub mod pending;
 pub mod register;
 pub mod status;
 pub mod users;
+pub mod webhooks;
