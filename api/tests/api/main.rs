@@ -8,6 +8,7 @@ mod access;
 mod appointments;
 mod auth;
 mod errors;
+mod fhir;
 mod idempotency;
 mod incidents;
 mod inventory;
