@@ -44,9 +44,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn fhir_json<T: Serialize>(body: &T) -> HttpResponse {
-    HttpResponse::Ok().insert_header(content_type()).body(
-        serde_json::to_vec(body).unwrap_or_default(),
-    )
+    HttpResponse::Ok()
+        .insert_header(content_type())
+        .body(serde_json::to_vec(body).unwrap_or_default())
 }
 
 /// A read's id as a UUID; anything else names nothing (404).
@@ -641,15 +641,15 @@ async fn read_observation(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     check_read(&req)?;
-    let (vitals_id, vital) =
-        mapping::parse_observation_id(&path).ok_or_else(|| ApiError::not_found("the observation"))?;
+    let (vitals_id, vital) = mapping::parse_observation_id(&path)
+        .ok_or_else(|| ApiError::not_found("the observation"))?;
     let vitals = db::read(&pool, move |conn| {
         let patient_id = records::patient_of(conn, EntryKind::Vitals, vitals_id)?;
         caller.check(patient_id)?;
         records::get_vitals(conn, &caller.user, &caller.meta, patient_id, vitals_id)
     })
     .await?;
-    let observation =
-        mapping::observation(&vitals, &vital).ok_or_else(|| ApiError::not_found("the observation"))?;
+    let observation = mapping::observation(&vitals, &vital)
+        .ok_or_else(|| ApiError::not_found("the observation"))?;
     Ok(fhir_json(&Resource::Observation(observation)))
 }

@@ -24,8 +24,7 @@ pub const LOINC: &str = "http://loinc.org";
 pub const UCUM: &str = "http://unitsofmeasure.org";
 pub const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
 const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
-const ALLERGY_CLINICAL: &str =
-    "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
+const ALLERGY_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
 const ALLERGY_VERIFICATION: &str =
     "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
 const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
@@ -51,7 +50,9 @@ fn meta(version: Option<i32>, updated: Option<DateTime<Utc>>) -> Meta {
 
 /// A non-empty, trimmed text (FHIR strings may not be empty).
 fn text(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 fn patient_ref(id: uuid::Uuid, display: Option<&str>) -> Reference {
@@ -69,7 +70,10 @@ fn display_ref(display: &str) -> Reference {
 }
 
 fn notes(note: Option<&str>) -> Vec<Annotation> {
-    text(note).map(|text| Annotation { text }).into_iter().collect()
+    text(note)
+        .map(|text| Annotation { text })
+        .into_iter()
+        .collect()
 }
 
 pub fn patient(p: &DomainPatient) -> Patient {

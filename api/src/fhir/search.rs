@@ -191,7 +191,8 @@ impl SearchRequest {
 
     /// The searchset Bundle of one page. `next` is where the following page starts, if any.
     pub fn bundle(&self, resources: Vec<Resource>, next: Option<Start>) -> Bundle {
-        let first_page = self.history.is_empty() && !self.truncated && self.start == Start::default();
+        let first_page =
+            self.history.is_empty() && !self.truncated && self.start == Start::default();
         let total = (first_page && next.is_none()).then_some(resources.len() as u64);
         let mut link = vec![BundleLink {
             relation: "self",
@@ -397,7 +398,12 @@ pub fn parse_date(param: &str, value: &str) -> Result<DateParam, ApiError> {
             let y = year(rest).ok_or_else(|| bad_date(param, value))?;
             let first = day(y, 1, 1).ok_or_else(|| bad_date(param, value))?;
             let next = day(y + 1, 1, 1).ok_or_else(|| bad_date(param, value))?;
-            (first, next - Duration::days(1), midnight(first), midnight(next))
+            (
+                first,
+                next - Duration::days(1),
+                midnight(first),
+                midnight(next),
+            )
         }
         7 => {
             let y = year(&rest[..4]).ok_or_else(|| bad_date(param, value))?;
@@ -413,7 +419,12 @@ pub fn parse_date(param: &str, value: &str) -> Result<DateParam, ApiError> {
                 day(y, m + 1, 1)
             }
             .ok_or_else(|| bad_date(param, value))?;
-            (first, next - Duration::days(1), midnight(first), midnight(next))
+            (
+                first,
+                next - Duration::days(1),
+                midnight(first),
+                midnight(next),
+            )
         }
         10 => {
             let d = NaiveDate::parse_from_str(rest, "%Y-%m-%d")
@@ -430,7 +441,12 @@ pub fn parse_date(param: &str, value: &str) -> Result<DateParam, ApiError> {
                 .filter(|t| (1..=9998).contains(&t.year()))
                 .ok_or_else(|| bad_date(param, value))?;
             // A date-time stands for its second.
-            (at.date_naive(), at.date_naive(), at, at + Duration::seconds(1))
+            (
+                at.date_naive(),
+                at.date_naive(),
+                at,
+                at + Duration::seconds(1),
+            )
         }
     };
     Ok(DateParam {
@@ -499,8 +515,14 @@ mod tests {
     #[test]
     fn references_accept_type_prefixes_and_bare_ids() {
         let id = Uuid::new_v4();
-        assert_eq!(reference_id(&format!("Patient/{id}"), "Patient", "patient").unwrap(), id);
-        assert_eq!(reference_id(&id.to_string(), "Patient", "patient").unwrap(), id);
+        assert_eq!(
+            reference_id(&format!("Patient/{id}"), "Patient", "patient").unwrap(),
+            id
+        );
+        assert_eq!(
+            reference_id(&id.to_string(), "Patient", "patient").unwrap(),
+            id
+        );
         assert!(reference_id(&format!("Group/{id}"), "Patient", "patient").is_err());
     }
 

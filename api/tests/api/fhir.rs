@@ -10,7 +10,7 @@ use hms_api_types::{Permission, Role};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::access::{ep, either, Endpoint, Operation};
+use crate::access::{either, ep, Endpoint, Operation};
 use crate::helpers::{Reply, TestApp};
 
 /// The FHIR operations for the role walk, with the permissions of their REST equivalents.
@@ -23,21 +23,49 @@ pub fn protected() -> Vec<Operation> {
     vec![
         ep("GET", "/fhir/R4/Patient", ReadDemographics).into(),
         scoped(ep("GET", "/fhir/R4/Patient/{patient_id}", ReadDemographics)).into(),
-        either(ep("GET", "/fhir/R4/Appointment", ViewAppointments), BookOwnAppointments),
         either(
-            ep("GET", "/fhir/R4/Appointment/{appointment_id}", ViewAppointments),
+            ep("GET", "/fhir/R4/Appointment", ViewAppointments),
+            BookOwnAppointments,
+        ),
+        either(
+            ep(
+                "GET",
+                "/fhir/R4/Appointment/{appointment_id}",
+                ViewAppointments,
+            ),
             BookOwnAppointments,
         ),
         // A patient account may use the record reads on its own record: its searches default
         // to it and an entry of anyone else is 404 (see below).
-        either(ep("GET", "/fhir/R4/AllergyIntolerance", ReadMedications), ReadOwnRecord),
-        either(ep("GET", "/fhir/R4/AllergyIntolerance/{id}", ReadMedications), ReadOwnRecord),
+        either(
+            ep("GET", "/fhir/R4/AllergyIntolerance", ReadMedications),
+            ReadOwnRecord,
+        ),
+        either(
+            ep("GET", "/fhir/R4/AllergyIntolerance/{id}", ReadMedications),
+            ReadOwnRecord,
+        ),
         either(ep("GET", "/fhir/R4/Condition", ReadClinical), ReadOwnRecord),
-        either(ep("GET", "/fhir/R4/Condition/{id}", ReadClinical), ReadOwnRecord),
-        either(ep("GET", "/fhir/R4/MedicationStatement", ReadMedications), ReadOwnRecord),
-        either(ep("GET", "/fhir/R4/MedicationStatement/{id}", ReadMedications), ReadOwnRecord),
-        either(ep("GET", "/fhir/R4/Observation", ReadClinical), ReadOwnRecord),
-        either(ep("GET", "/fhir/R4/Observation/{id}", ReadClinical), ReadOwnRecord),
+        either(
+            ep("GET", "/fhir/R4/Condition/{id}", ReadClinical),
+            ReadOwnRecord,
+        ),
+        either(
+            ep("GET", "/fhir/R4/MedicationStatement", ReadMedications),
+            ReadOwnRecord,
+        ),
+        either(
+            ep("GET", "/fhir/R4/MedicationStatement/{id}", ReadMedications),
+            ReadOwnRecord,
+        ),
+        either(
+            ep("GET", "/fhir/R4/Observation", ReadClinical),
+            ReadOwnRecord,
+        ),
+        either(
+            ep("GET", "/fhir/R4/Observation/{id}", ReadClinical),
+            ReadOwnRecord,
+        ),
     ]
 }
 
@@ -89,7 +117,10 @@ fn validator(kind: &str) -> Arc<jsonschema::Validator> {
     // HL7's file uses (`contained` resources are a ResourceList; integer64 is a string).
     for (name, definition) in [
         ("Resource", json!({"$ref": "#/definitions/ResourceList"})),
-        ("integer64", json!({"type": "string", "pattern": "^[-+]?(0|[1-9][0-9]*)$"})),
+        (
+            "integer64",
+            json!({"type": "string", "pattern": "^[-+]?(0|[1-9][0-9]*)$"}),
+        ),
     ] {
         if definitions.get(name).is_none() {
             definitions[name] = definition;
@@ -175,7 +206,9 @@ async fn hospital() -> Hospital {
     )
     .await;
     let weekly: Vec<Value> = (1..=7)
-        .map(|d| json!({"weekday": d, "starts_at": "09:00", "ends_at": "12:00", "slot_minutes": 30}))
+        .map(
+            |d| json!({"weekday": d, "starts_at": "09:00", "ends_at": "12:00", "slot_minutes": 30}),
+        )
         .collect();
     let req = app
         .client
@@ -183,7 +216,10 @@ async fn hospital() -> Hospital {
             "/api/v1/practitioners/{practitioner}/availability"
         )))
         .bearer_auth(&admin);
-    let res = req.send_json(&json!({"weekly": weekly})).await.expect("put");
+    let res = req
+        .send_json(&json!({"weekly": weekly}))
+        .await
+        .expect("put");
     assert!(res.status().is_success(), "availability: {}", res.status());
     let record = |kind: &str| format!("/api/v1/patients/{patient}/{kind}");
     let allergy = created(
@@ -243,7 +279,12 @@ fn text(reply: &Reply) -> String {
 }
 
 /// GET with extra headers.
-async fn get_with(app: &TestApp, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> Reply {
+async fn get_with(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Reply {
     let mut req = app.client.get(app.url(path));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -286,8 +327,17 @@ fn resources(bundle: &Value) -> Vec<Value> {
         .map(|e| {
             let r = &e["resource"];
             assert_eq!(
-                e["fullUrl"].as_str().unwrap().rsplit_once("/fhir/R4/").unwrap().1,
-                format!("{}/{}", r["resourceType"].as_str().unwrap(), r["id"].as_str().unwrap()),
+                e["fullUrl"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit_once("/fhir/R4/")
+                    .unwrap()
+                    .1,
+                format!(
+                    "{}/{}",
+                    r["resourceType"].as_str().unwrap(),
+                    r["id"].as_str().unwrap()
+                ),
             );
             r.clone()
         })
@@ -344,26 +394,52 @@ async fn each_resource_read_and_search_returns_schema_valid_resources() {
     let a = fhir(app, &format!("/fhir/R4/Appointment/{appointment}"), doctor).await;
     assert_eq!(a["status"], "booked");
     assert_eq!(a["start"], format!("{tomorrow}T09:30:00Z"));
-    assert_eq!(a["participant"][0]["actor"]["reference"], format!("Patient/{patient}"));
+    assert_eq!(
+        a["participant"][0]["actor"]["reference"],
+        format!("Patient/{patient}")
+    );
     assert_eq!(a["serviceType"][0]["text"], "General Practice");
 
-    let allergy = fhir(app, &format!("/fhir/R4/AllergyIntolerance/{}", h.allergy), doctor).await;
+    let allergy = fhir(
+        app,
+        &format!("/fhir/R4/AllergyIntolerance/{}", h.allergy),
+        doctor,
+    )
+    .await;
     assert_eq!(allergy["code"]["text"], "Penicillin");
     assert_eq!(allergy["criticality"], "high");
     assert_eq!(allergy["clinicalStatus"]["coding"][0]["code"], "active");
-    assert_eq!(allergy["patient"]["reference"], format!("Patient/{patient}"));
+    assert_eq!(
+        allergy["patient"]["reference"],
+        format!("Patient/{patient}")
+    );
 
     let condition = fhir(app, &format!("/fhir/R4/Condition/{}", h.condition), doctor).await;
-    assert_eq!(condition["code"]["coding"][0]["system"], "http://hl7.org/fhir/sid/icd-10");
+    assert_eq!(
+        condition["code"]["coding"][0]["system"],
+        "http://hl7.org/fhir/sid/icd-10"
+    );
     assert_eq!(condition["code"]["coding"][0]["code"], "I10");
-    assert_eq!(condition["verificationStatus"]["coding"][0]["code"], "confirmed");
+    assert_eq!(
+        condition["verificationStatus"]["coding"][0]["code"],
+        "confirmed"
+    );
 
-    let medication =
-        fhir(app, &format!("/fhir/R4/MedicationStatement/{}", h.medication), doctor).await;
+    let medication = fhir(
+        app,
+        &format!("/fhir/R4/MedicationStatement/{}", h.medication),
+        doctor,
+    )
+    .await;
     assert_eq!(medication["status"], "active");
     assert_eq!(medication["medicationCodeableConcept"]["text"], "Metformin");
 
-    let bp = fhir(app, &format!("/fhir/R4/Observation/{}-bp", h.vitals), doctor).await;
+    let bp = fhir(
+        app,
+        &format!("/fhir/R4/Observation/{}-bp", h.vitals),
+        doctor,
+    )
+    .await;
     assert_eq!(bp["category"][0]["coding"][0]["code"], "vital-signs");
     assert_eq!(bp["code"]["coding"][0]["system"], "http://loinc.org");
     assert_eq!(bp["code"]["coding"][0]["code"], "85354-9");
@@ -371,16 +447,39 @@ async fn each_resource_read_and_search_returns_schema_valid_resources() {
     assert_eq!(bp["component"][0]["valueQuantity"]["value"], 128.0);
     assert_eq!(bp["component"][1]["code"]["coding"][0]["code"], "8462-4");
     assert_eq!(bp["component"][1]["valueQuantity"]["code"], "mm[Hg]");
-    let hr = fhir(app, &format!("/fhir/R4/Observation/{}-hr", h.vitals), doctor).await;
+    let hr = fhir(
+        app,
+        &format!("/fhir/R4/Observation/{}-hr", h.vitals),
+        doctor,
+    )
+    .await;
     assert_eq!(hr["code"]["coding"][0]["code"], "8867-4");
     assert_eq!(hr["valueQuantity"]["value"], 72.0);
 
     let searches = [
-        (format!("/fhir/R4/Patient?identifier=urn:hms:mrn|{}", p["identifier"][0]["value"].as_str().unwrap()), vec![patient.to_string()]),
-        (format!("/fhir/R4/Appointment?patient=Patient/{patient}"), vec![appointment.clone()]),
-        (format!("/fhir/R4/AllergyIntolerance?patient=Patient/{patient}"), vec![h.allergy.clone()]),
-        (format!("/fhir/R4/Condition?patient={patient}"), vec![h.condition.clone()]),
-        (format!("/fhir/R4/MedicationStatement?patient={patient}"), vec![h.medication.clone()]),
+        (
+            format!(
+                "/fhir/R4/Patient?identifier=urn:hms:mrn|{}",
+                p["identifier"][0]["value"].as_str().unwrap()
+            ),
+            vec![patient.to_string()],
+        ),
+        (
+            format!("/fhir/R4/Appointment?patient=Patient/{patient}"),
+            vec![appointment.clone()],
+        ),
+        (
+            format!("/fhir/R4/AllergyIntolerance?patient=Patient/{patient}"),
+            vec![h.allergy.clone()],
+        ),
+        (
+            format!("/fhir/R4/Condition?patient={patient}"),
+            vec![h.condition.clone()],
+        ),
+        (
+            format!("/fhir/R4/MedicationStatement?patient={patient}"),
+            vec![h.medication.clone()],
+        ),
     ];
     for (path, expected) in searches {
         let bundle = fhir(app, &path, doctor).await;
@@ -419,9 +518,27 @@ async fn patients_are_found_by_name_prefix_identifier_and_birthdate() {
         json!({"given_name": given, "family_name": family, "birth_date": birth, "sex": "male",
                "confirm_not_duplicate": true})
     };
-    let grace = created(&app, &token, "/api/v1/patients", register("Grace", "Hopper", "1956-12-09")).await;
-    let alan = created(&app, &token, "/api/v1/patients", register("Alan", "Turing", "1962-06-23")).await;
-    let hopkins = created(&app, &token, "/api/v1/patients", register("Johns", "Hopkins", "1975-05-19")).await;
+    let grace = created(
+        &app,
+        &token,
+        "/api/v1/patients",
+        register("Grace", "Hopper", "1956-12-09"),
+    )
+    .await;
+    let alan = created(
+        &app,
+        &token,
+        "/api/v1/patients",
+        register("Alan", "Turing", "1962-06-23"),
+    )
+    .await;
+    let hopkins = created(
+        &app,
+        &token,
+        "/api/v1/patients",
+        register("Johns", "Hopkins", "1975-05-19"),
+    )
+    .await;
 
     let by_family = fhir(&app, "/fhir/R4/Patient?family=Hop", &token).await;
     let found: HashSet<String> = ids(&by_family).into_iter().collect();
@@ -437,16 +554,29 @@ async fn patients_are_found_by_name_prefix_identifier_and_birthdate() {
         .as_str()
         .unwrap()
         .to_owned();
-    for query in [format!("identifier=urn:hms:mrn|{mrn}"), format!("identifier={mrn}")] {
+    for query in [
+        format!("identifier=urn:hms:mrn|{mrn}"),
+        format!("identifier={mrn}"),
+    ] {
         let bundle = fhir(&app, &format!("/fhir/R4/Patient?{query}"), &token).await;
         assert_eq!(ids(&bundle), [grace.clone()], "{query}");
     }
-    let other_system = fhir(&app, &format!("/fhir/R4/Patient?identifier=urn:other|{mrn}"), &token).await;
+    let other_system = fhir(
+        &app,
+        &format!("/fhir/R4/Patient?identifier=urn:other|{mrn}"),
+        &token,
+    )
+    .await;
     assert!(ids(&other_system).is_empty());
 
     let by_birth = fhir(&app, "/fhir/R4/Patient?birthdate=1962-06-23", &token).await;
     assert_eq!(ids(&by_birth), [alan.clone()]);
-    let eq_birth = fhir(&app, "/fhir/R4/Patient?birthdate=eq1962-06-23&family=tur", &token).await;
+    let eq_birth = fhir(
+        &app,
+        "/fhir/R4/Patient?birthdate=eq1962-06-23&family=tur",
+        &token,
+    )
+    .await;
     assert_eq!(ids(&eq_birth), [alan]);
 }
 
@@ -479,14 +609,22 @@ async fn appointments_are_found_by_patient_and_date_range() {
     )
     .await;
 
-    let all = fhir(app, &format!("/fhir/R4/Appointment?patient=Patient/{}", h.patient), &h.doctor).await;
+    let all = fhir(
+        app,
+        &format!("/fhir/R4/Appointment?patient=Patient/{}", h.patient),
+        &h.doctor,
+    )
+    .await;
     assert_eq!(ids(&all), mine);
 
     let d1 = base + Duration::days(1);
     let d2 = base + Duration::days(2);
     let range = fhir(
         app,
-        &format!("/fhir/R4/Appointment?patient={}&date=ge{d1}&date=le{d2}", h.patient),
+        &format!(
+            "/fhir/R4/Appointment?patient={}&date=ge{d1}&date=le{d2}",
+            h.patient
+        ),
         &h.doctor,
     )
     .await;
@@ -494,23 +632,42 @@ async fn appointments_are_found_by_patient_and_date_range() {
 
     let strict = fhir(
         app,
-        &format!("/fhir/R4/Appointment?patient={}&date=gt{d1}&date=lt{}", h.patient, base + Duration::days(3)),
+        &format!(
+            "/fhir/R4/Appointment?patient={}&date=gt{d1}&date=lt{}",
+            h.patient,
+            base + Duration::days(3)
+        ),
         &h.doctor,
     )
     .await;
     assert_eq!(ids(&strict), mine[2..3]);
 
     let on_day = fhir(app, &format!("/fhir/R4/Appointment?date={d1}"), &h.doctor).await;
-    assert_eq!(resources(&on_day).len(), 2, "both patients' appointments that day");
+    assert_eq!(
+        resources(&on_day).len(),
+        2,
+        "both patients' appointments that day"
+    );
 
     let by_practitioner = fhir(
         app,
-        &format!("/fhir/R4/Appointment?practitioner=Practitioner/{}&date={d1}&status=booked", h.practitioner),
+        &format!(
+            "/fhir/R4/Appointment?practitioner=Practitioner/{}&date={d1}&status=booked",
+            h.practitioner
+        ),
         &h.doctor,
     )
     .await;
     assert_eq!(resources(&by_practitioner).len(), 2);
-    let none = fhir(app, &format!("/fhir/R4/Appointment?patient={}&status=fulfilled", h.patient), &h.doctor).await;
+    let none = fhir(
+        app,
+        &format!(
+            "/fhir/R4/Appointment?patient={}&status=fulfilled",
+            h.patient
+        ),
+        &h.doctor,
+    )
+    .await;
     assert!(ids(&none).is_empty());
 }
 
@@ -587,9 +744,19 @@ async fn a_patient_account_reads_its_own_patient_and_observations_but_gets_404_f
     assert_eq!(own["id"], h.patient.to_string());
     let observations = fhir(app, "/fhir/R4/Observation", &token).await;
     assert_eq!(resources(&observations).len(), 8, "its own, by default");
-    let named = fhir(app, &format!("/fhir/R4/Observation?patient=Patient/{}", h.patient), &token).await;
+    let named = fhir(
+        app,
+        &format!("/fhir/R4/Observation?patient=Patient/{}", h.patient),
+        &token,
+    )
+    .await;
     assert_eq!(ids(&named), ids(&observations));
-    fhir(app, &format!("/fhir/R4/Observation/{}-bp", h.vitals), &token).await;
+    fhir(
+        app,
+        &format!("/fhir/R4/Observation/{}-bp", h.vitals),
+        &token,
+    )
+    .await;
 
     for path in [
         format!("/fhir/R4/Patient/{stranger}"),
@@ -630,11 +797,19 @@ async fn reads_are_in_the_patients_access_log() {
     let app = &h.app;
     let nurse = app.token(Role::Nurse);
     fhir(app, &format!("/fhir/R4/Condition/{}", h.condition), &nurse).await;
-    fhir(app, &format!("/fhir/R4/Observation?patient={}", h.patient), &nurse).await;
+    fhir(
+        app,
+        &format!("/fhir/R4/Observation?patient={}", h.patient),
+        &nurse,
+    )
+    .await;
 
     let admin = app.token(Role::Admin);
     let log = app
-        .get(&format!("/api/v1/patients/{}/access-log?limit=200", h.patient), Some(&admin))
+        .get(
+            &format!("/api/v1/patients/{}/access-log?limit=200", h.patient),
+            Some(&admin),
+        )
         .await;
     assert_eq!(log.status, 200, "{}", text(&log));
     let entries: Vec<(String, String)> = log.json()["items"]
@@ -649,8 +824,14 @@ async fn reads_are_in_the_patients_access_log() {
             )
         })
         .collect();
-    assert!(entries.contains(&("read".into(), "conditions".into())), "{entries:?}");
-    assert!(entries.contains(&("read".into(), "vitals".into())), "{entries:?}");
+    assert!(
+        entries.contains(&("read".into(), "conditions".into())),
+        "{entries:?}"
+    );
+    assert!(
+        entries.contains(&("read".into(), "vitals".into())),
+        "{entries:?}"
+    );
 }
 
 #[actix_rt::test]
@@ -667,7 +848,10 @@ async fn an_unknown_id_is_a_404_operation_outcome() {
         let reply = h.app.get(&path, Some(&h.doctor)).await;
         assert_valid(&reply.assert_outcome(404, "not-found"));
     }
-    let anonymous = h.app.get(&format!("/fhir/R4/Patient/{}", h.patient), None).await;
+    let anonymous = h
+        .app
+        .get(&format!("/fhir/R4/Patient/{}", h.patient), None)
+        .await;
     assert_valid(&anonymous.assert_outcome(401, "login"));
 }
 
@@ -686,7 +870,10 @@ async fn a_bad_date_is_a_400_operation_outcome() {
         "Patient?_count=lots",
         "Condition?patient=PATIENT&_cursor=garbage",
     ] {
-        let path = format!("/fhir/R4/{}", query.replace("PATIENT", &h.patient.to_string()));
+        let path = format!(
+            "/fhir/R4/{}",
+            query.replace("PATIENT", &h.patient.to_string())
+        );
         let reply = h.app.get(&path, Some(&h.doctor)).await;
         let outcome = reply.assert_outcome(400, "invalid");
         assert_valid(&outcome);
@@ -711,7 +898,13 @@ async fn unknown_search_parameters_are_ignored_with_a_warning_or_refused_when_st
         .unwrap()
         .contains("_sort"));
 
-    let strict = get_with(&h.app, &path, Some(&h.doctor), &[("Prefer", "handling=strict")]).await;
+    let strict = get_with(
+        &h.app,
+        &path,
+        Some(&h.doctor),
+        &[("Prefer", "handling=strict")],
+    )
+    .await;
     assert_valid(&strict.assert_outcome(400, "invalid"));
 }
 
@@ -731,10 +924,23 @@ async fn an_entry_entered_in_error_reads_as_such_and_is_left_out_of_searches() {
         .await;
     assert_eq!(mark.status, 200, "{}", text(&mark));
 
-    let condition = fhir(&h.app, &format!("/fhir/R4/Condition/{}", h.condition), &h.doctor).await;
-    assert_eq!(condition["verificationStatus"]["coding"][0]["code"], "entered-in-error");
+    let condition = fhir(
+        &h.app,
+        &format!("/fhir/R4/Condition/{}", h.condition),
+        &h.doctor,
+    )
+    .await;
+    assert_eq!(
+        condition["verificationStatus"]["coding"][0]["code"],
+        "entered-in-error"
+    );
     assert!(condition.get("clinicalStatus").is_none());
-    let search = fhir(&h.app, &format!("/fhir/R4/Condition?patient={}", h.patient), &h.doctor).await;
+    let search = fhir(
+        &h.app,
+        &format!("/fhir/R4/Condition?patient={}", h.patient),
+        &h.doctor,
+    )
+    .await;
     assert!(ids(&search).is_empty());
 }
 
@@ -760,7 +966,14 @@ async fn metadata_is_public_and_lists_the_resources() {
         .collect();
     assert_eq!(
         kinds,
-        ["Patient", "Appointment", "AllergyIntolerance", "Condition", "MedicationStatement", "Observation"]
+        [
+            "Patient",
+            "Appointment",
+            "AllergyIntolerance",
+            "Condition",
+            "MedicationStatement",
+            "Observation"
+        ]
     );
     let observation = &rest["resource"][5];
     let params: Vec<&str> = observation["searchParam"]
