@@ -8,6 +8,8 @@
 
 use actix_web::App;
 use hms_api_types::{FieldError, Problem};
+
+use crate::fhir::doc::{IssueDoc, OperationOutcomeDoc, ResourceDoc};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -43,8 +45,9 @@ Updates need the version you read, as `If-Match` or a `version` field.",
         (name = "operations", description = "Health checks, metrics, backups with their restore tests, maintenance runs"),
         (name = "status", description = "The public status page, component states and their overrides, incidents with their timeline and postmortem"),
         (name = "webhooks", description = "Webhook subscriptions of API clients, signed deliveries with retries, the delivery log and resend"),
+        (name = "FHIR R4", description = "Read-only FHIR R4 (4.0.1) API under /fhir/R4: Patient, Appointment, AllergyIntolerance, Condition, MedicationStatement, Observation (vital signs); `application/fhir+json`; errors are OperationOutcomes"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, OperationOutcomeDoc, IssueDoc, ResourceDoc)),
 )]
 struct ApiDoc;
 
@@ -102,6 +105,15 @@ const SHARED: [(&str, &str, &str); 8] = [
     ),
 ];
 
+/// The shared answers that FHIR operations can give, as OperationOutcomes.
+const FHIR_SHARED: [&str; 5] = [
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "InternalError",
+    "DatabaseUnavailable",
+];
+
 fn with_shared_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
@@ -132,10 +144,32 @@ fn with_shared_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::
         components
             .responses
             .insert(name.to_owned(), RefOr::T(response.build()));
+        // The same answers under /fhir carry an OperationOutcome (422 becomes 400 there).
+        if FHIR_SHARED.contains(&name) {
+            let mut response = ResponseBuilder::new().description(description).content(
+                "application/fhir+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("FhirOperationOutcome")))
+                    .build(),
+            );
+            if name == "DatabaseUnavailable" {
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                        .description(Some("Seconds to wait before retrying"))
+                        .build(),
+                );
+            }
+            components
+                .responses
+                .insert(format!("Fhir{name}"), RefOr::T(response.build()));
+        }
     }
 
     for (path, item) in api.paths.paths.iter_mut() {
-        let touches_database = path != "/health/live";
+        let touches_database = path != "/health/live" && path != "/fhir/R4/metadata";
+        let fhir = path.starts_with("/fhir/");
         let ops = [
             item.get.as_mut(),
             item.post.as_mut(),
@@ -154,7 +188,10 @@ fn with_shared_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::
                 wanted.push("503");
             }
             if has_input {
-                wanted.extend(["400", "422"]);
+                wanted.push("400");
+                if !fhir {
+                    wanted.push("422");
+                }
             }
             if op.request_body.is_some() {
                 wanted.extend(["413", "415"]);
@@ -164,6 +201,11 @@ fn with_shared_responses(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::
             }
             for (status, name, _) in SHARED {
                 if wanted.contains(&status) {
+                    let name = if fhir {
+                        format!("Fhir{name}")
+                    } else {
+                        name.to_owned()
+                    };
                     op.responses
                         .responses
                         .entry(status.to_owned())

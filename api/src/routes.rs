@@ -49,5 +49,13 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .configure(crate::ops::configure)
             .configure(crate::ops::metrics::configure_health),
     )
-    .service(scope::scope("/metrics").configure(crate::ops::metrics::configure));
+    .service(scope::scope("/metrics").configure(crate::ops::metrics::configure))
+    // FHIR R4: every problem answer of the scope becomes an OperationOutcome.
+    .service(
+        scope::scope("/fhir/R4")
+            .wrap(actix_web::middleware::from_fn(
+                crate::fhir::outcome::problems_as_outcomes,
+            ))
+            .configure(crate::fhir::configure),
+    );
 }

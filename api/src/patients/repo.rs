@@ -105,6 +105,10 @@ pub struct Search {
     pub name: Option<String>,
     pub mrn: Option<String>,
     pub birth_date: Option<NaiveDate>,
+    /// Family name starting with this (folded like `search_name`).
+    pub family_prefix: Option<String>,
+    /// Given name starting with this (folded like `search_name`).
+    pub given_prefix: Option<String>,
     pub include_inactive: bool,
 }
 
@@ -157,6 +161,8 @@ pub fn search(
                         AND ($4 OR active)
                         AND ($5::real IS NULL
                              OR (word_similarity(q.v, search_name), patients.id) < ($5, $6))
+                        AND ($8::text IS NULL OR starts_with(hms_fold(family_name), hms_fold($8)))
+                        AND ($9::text IS NULL OR starts_with(hms_fold(given_name), hms_fold($9)))
                       ORDER BY score DESC, patients.id DESC
                       LIMIT $7"
                 ))
@@ -167,6 +173,8 @@ pub fn search(
                 .bind::<Nullable<Float4>, _>(after_score)
                 .bind::<Nullable<SqlUuid>, _>(after_id)
                 .bind::<Int8, _>(limit)
+                .bind::<Nullable<Text>, _>(search.family_prefix.as_deref())
+                .bind::<Nullable<Text>, _>(search.given_prefix.as_deref())
                 .load(conn)
             })
         }
@@ -182,6 +190,8 @@ pub fn search(
                     AND ($2::date IS NULL OR birth_date = $2)
                     AND ($3 OR active)
                     AND ($4::text IS NULL OR (sort_name, id) > ($4, $5))
+                    AND ($7::text IS NULL OR starts_with(hms_fold(family_name), hms_fold($7)))
+                    AND ($8::text IS NULL OR starts_with(hms_fold(given_name), hms_fold($8)))
                   ORDER BY sort_name, id
                   LIMIT $6"
             ))
@@ -191,6 +201,8 @@ pub fn search(
             .bind::<Nullable<Text>, _>(after_name)
             .bind::<Nullable<SqlUuid>, _>(after_id)
             .bind::<Int8, _>(limit)
+            .bind::<Nullable<Text>, _>(search.family_prefix.as_deref())
+            .bind::<Nullable<Text>, _>(search.given_prefix.as_deref())
             .load(conn)
         }
     }

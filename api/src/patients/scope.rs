@@ -62,6 +62,61 @@ impl<R: Requirement> FromRequest for ForPatient<R> {
     }
 }
 
+/// The signed-in caller, allowed `R` on at least one patient's record, for reads that find
+/// the patient only later (FHIR reads name an entry, not its patient; searches may name no
+/// patient). Staff need `R`; a patient account passes when `R` is a record read and is then
+/// limited to its own record by [`ForSomePatient::check`] and [`ForSomePatient::patient_filter`].
+pub struct ForSomePatient<R: Requirement> {
+    pub user: AuthUser,
+    pub meta: RequestMeta,
+    _requirement: PhantomData<fn() -> R>,
+}
+
+impl<R: Requirement> ForSomePatient<R> {
+    /// The same decision as [`ForPatient`] for `patient_id`: 404 for a patient account asking
+    /// about someone else, 403 for a role without `R`.
+    pub fn check(&self, patient_id: Uuid) -> Result<(), ApiError> {
+        if allowed(&self.user, R::PERMISSION, patient_id) {
+            Ok(())
+        } else if self.user.role == Role::Patient {
+            Err(ApiError::not_found("the patient"))
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Whose entries a search may return: the patient asked for (checked), or, for a patient
+    /// account that names none, its own.
+    pub fn patient_filter(&self, requested: Option<Uuid>) -> Result<Option<Uuid>, ApiError> {
+        match requested {
+            Some(id) => self.check(id).map(|()| Some(id)),
+            None if self.user.role.can(R::PERMISSION) => Ok(None),
+            None => Ok(self.user.patient_id),
+        }
+    }
+}
+
+impl<R: Requirement> FromRequest for ForSomePatient<R> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|user| {
+            let own_record = R::PERMISSION.is_record_read()
+                && user.role.can(Permission::ReadOwnRecord)
+                && user.patient_id.is_some();
+            if !(user.role.can(R::PERMISSION) || own_record) {
+                return Err(ApiError::Forbidden);
+            }
+            Ok(ForSomePatient {
+                user,
+                meta: RequestMeta::of(req),
+                _requirement: PhantomData,
+            })
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -247,9 +247,18 @@ pub struct SearchQuery {
     pub q: Option<String>,
     pub mrn: Option<String>,
     pub birth_date: Option<NaiveDate>,
+    /// Family name prefix (case and accents ignored).
+    pub family: Option<String>,
+    /// Given name prefix (case and accents ignored).
+    pub given: Option<String>,
     pub include_inactive: bool,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+/// A trimmed, non-empty name prefix.
+fn prefix(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// Searches patients. Every patient returned is audited as seen by the caller.
@@ -267,6 +276,11 @@ pub fn search(
     }
     if let Some(mrn) = &query.mrn {
         check.text("mrn", mrn, 1, 30);
+    }
+    for (field, value) in [("family", &query.family), ("given", &query.given)] {
+        if let Some(v) = value {
+            check.text(field, v, 1, 100);
+        }
     }
     let cursor = pagination::decode(&mut check, query.cursor.as_deref());
     let after = match cursor.as_deref().and_then(|c| c.rsplit_once('|')) {
@@ -295,6 +309,8 @@ pub fn search(
         name: name.map(str::to_owned),
         mrn: query.mrn.map(|m| m.trim().to_uppercase()),
         birth_date: query.birth_date,
+        family_prefix: prefix(query.family),
+        given_prefix: prefix(query.given),
         include_inactive: query.include_inactive,
     };
     conn.transaction(|conn| {

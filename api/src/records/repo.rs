@@ -538,3 +538,33 @@ pub fn insert_lab_result(conn: &mut PgConnection, new: &NewLabResultRow) -> Quer
         .returning(lab_results::id)
         .get_result(conn)
 }
+
+// ----- Ownership (for reads that name an entry without its patient, e.g. FHIR) -----
+
+/// The patient whose allergy, condition, medication or vital signs `id` is; `None` when no
+/// such entry exists. `table` is one of `allergies`, `conditions`, `medications`, `vitals`.
+pub fn owner_of(conn: &mut PgConnection, table: &str, id: Uuid) -> QueryResult<Option<Uuid>> {
+    match table {
+        "allergies" => allergies::table
+            .filter(allergies::id.eq(id))
+            .select(allergies::patient_id)
+            .first(conn)
+            .optional(),
+        "conditions" => conditions::table
+            .filter(conditions::id.eq(id))
+            .select(conditions::patient_id)
+            .first(conn)
+            .optional(),
+        "medications" => medications::table
+            .filter(medications::id.eq(id))
+            .select(medications::patient_id)
+            .first(conn)
+            .optional(),
+        "vitals" => vitals::table
+            .filter(vitals::id.eq(id))
+            .select(vitals::patient_id)
+            .first(conn)
+            .optional(),
+        _ => Ok(None),
+    }
+}

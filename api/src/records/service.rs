@@ -1690,6 +1690,30 @@ pub fn mark_lab_result(
     lab_result_dto(LAB_RESULTS.mark(conn, user, meta, patient_id, result_id, input)?)
 }
 
+// ----- Entries named without their patient -----
+
+/// The kinds of entry that can be read by id alone (FHIR reads name no patient).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Allergy,
+    Condition,
+    Medication,
+    Vitals,
+}
+
+/// The patient whose entry `id` is, or 404. Not audited: nothing clinical leaves this
+/// function; the caller checks the role for that patient, then reads the entry with the
+/// audited `get_*` function.
+pub fn patient_of(conn: &mut PgConnection, kind: EntryKind, id: Uuid) -> Result<Uuid, ApiError> {
+    let (table, noun) = match kind {
+        EntryKind::Allergy => (ALLERGIES.entity, ALLERGIES.noun),
+        EntryKind::Condition => (CONDITIONS.entity, CONDITIONS.noun),
+        EntryKind::Medication => (MEDICATIONS.entity, MEDICATIONS.noun),
+        EntryKind::Vitals => (VITALS.entity, VITALS.noun),
+    };
+    repo::owner_of(conn, table, id)?.ok_or_else(|| ApiError::not_found(&format!("the {noun}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

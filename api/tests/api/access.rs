@@ -161,6 +161,7 @@ pub fn protected() -> Vec<Operation> {
     all.extend(crate::inventory::protected());
     all.extend(crate::incidents::protected());
     all.extend(crate::webhooks::protected());
+    all.extend(crate::fhir::protected());
     all
 }
 
@@ -214,10 +215,10 @@ async fn every_role_gets_exactly_what_the_role_table_grants() {
                     String::from_utf8_lossy(&reply.body)
                 );
             } else if role == Role::Patient && e.patient_scoped {
-                reply.assert_problem(404, "not-found");
+                reply.assert_error(e.path, 404, "not-found");
             } else {
                 assert_eq!(reply.status, 403, "{who} must be forbidden");
-                reply.assert_problem(403, "forbidden");
+                reply.assert_error(e.path, 403, "forbidden");
             }
         }
     }
@@ -283,7 +284,7 @@ async fn a_patient_account_reads_its_own_record_but_no_one_elses() {
         let theirs = app.get(&concrete(e.path, other), Some(&token)).await;
 
         assert_eq!(mine.status, 200, "own {}", e.path);
-        theirs.assert_problem(404, "not-found");
+        theirs.assert_error(e.path, 404, "not-found");
     }
 }
 

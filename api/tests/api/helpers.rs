@@ -96,6 +96,48 @@ impl Reply {
         assert_eq!(body["status"], status);
         body
     }
+
+    /// Asserts a FHIR error: `status`, an `application/fhir+json` OperationOutcome whose first
+    /// issue has the IssueType `code`.
+    pub fn assert_outcome(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert!(
+            self.header("content-type")
+                .is_some_and(|t| t.starts_with("application/fhir+json")),
+            "content type {:?}",
+            self.header("content-type")
+        );
+        let body = self.json();
+        assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+        assert_eq!(body["issue"][0]["severity"], "error", "{body}");
+        assert_eq!(body["issue"][0]["code"], code, "{body}");
+        body
+    }
+
+    /// [`Reply::assert_outcome`] under `/fhir`, else [`Reply::assert_problem`], for the same
+    /// error (`slug` is the problem type; the OperationOutcome carries it in its details).
+    pub fn assert_error(&self, path: &str, status: u16, slug: &str) -> Value {
+        if path.starts_with("/fhir/") {
+            let body = self.assert_outcome(
+                status,
+                match status {
+                    401 => "login",
+                    403 => "forbidden",
+                    404 => "not-found",
+                    _ => "invalid",
+                },
+            );
+            assert_eq!(body["issue"][0]["details"]["coding"][0]["code"], slug);
+            body
+        } else {
+            self.assert_problem(status, slug)
+        }
+    }
 }
 
 impl TestApp {

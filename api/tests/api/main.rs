@@ -9,6 +9,7 @@ mod appointments;
 mod auth;
 mod clients;
 mod errors;
+mod fhir;
 mod idempotency;
 mod incidents;
 mod inventory;
