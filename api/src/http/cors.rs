@@ -39,8 +39,8 @@ pub fn cors(origins: &[String]) -> Cors {
             Method::PATCH,
             Method::DELETE,
         ])
-        .allowed_headers(ALLOWED_HEADERS.map(|h| header::HeaderName::from_static(h)))
-        .expose_headers(EXPOSED_HEADERS.map(|h| header::HeaderName::from_static(h)))
+        .allowed_headers(ALLOWED_HEADERS.map(header::HeaderName::from_static))
+        .expose_headers(EXPOSED_HEADERS.map(header::HeaderName::from_static))
         .max_age(3600)
         .block_on_origin_mismatch(false);
     for origin in origins {
