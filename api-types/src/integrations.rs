@@ -84,7 +84,8 @@ pub struct UpdateApiClient {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiClientWithSecret {
     pub client: ApiClient,
-    /// The OAuth `client_secret`. Store it now: it is not shown again.
+    /// The OAuth `client_secret`. Store it now: it is not shown again (a replay of the same
+    /// `Idempotency-Key` returns it empty, since only its hash is kept; rotate it if it was lost).
     pub client_secret: String,
 }
 

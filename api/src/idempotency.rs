@@ -115,6 +115,25 @@ fn without_passwords(value: &mut Value) {
     }
 }
 
+/// Empties every `client_secret` field, at any depth, of an answer about to be stored: an API
+/// client's secret is kept only as a hash, so a replay returns the client with an empty secret
+/// (rotate it if the first answer was lost).
+fn without_client_secrets(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if name == "client_secret" {
+                    *field = Value::String(String::new());
+                } else {
+                    without_client_secrets(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_client_secrets),
+        _ => {}
+    }
+}
+
 /// Runs `work` at most once per (`user`, `key`). Without a key it just runs `work`. Call it
 /// inside the transaction that does the work.
 pub fn once<T, R, F>(
@@ -172,7 +191,8 @@ where
         });
     }
     let value = work(conn)?;
-    let response = serde_json::to_value(&value).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut response = serde_json::to_value(&value).map_err(|e| ApiError::Internal(e.into()))?;
+    without_client_secrets(&mut response);
     // Keys are kept 24 hours: drop this caller's expired ones (cheap: the primary key starts
     // with user_id), so the table does not grow forever.
     diesel::delete(
@@ -285,6 +305,16 @@ mod tests {
 
         assert_eq!(got["endpoint"], "POST /api/v1/patients");
         assert_eq!(got["request"], json!({"given_name": "Ana"}));
+    }
+
+    #[test]
+    fn client_secrets_are_never_stored_with_an_answer() {
+        let mut answer = json!({"client": {"id": 1}, "client_secret": "s3cret", "list": [{"client_secret": "x"}]});
+        without_client_secrets(&mut answer);
+        assert_eq!(
+            answer,
+            json!({"client": {"id": 1}, "client_secret": "", "list": [{"client_secret": ""}]})
+        );
     }
 
     #[test]

@@ -98,6 +98,7 @@ pub async fn problems_as_outcomes(
         detail: None,
         errors: Vec::new(),
         candidates: Vec::new(),
+        error: None,
     });
     if status == StatusCode::UNPROCESSABLE_ENTITY {
         status = StatusCode::BAD_REQUEST;
