@@ -14,6 +14,7 @@ fn home_title(role: Role) -> &'static str {
         Role::Receptionist => "Front desk",
         Role::Pharmacist => "Pharmacy and stock",
         Role::Patient => "My health",
+        Role::Integration => unreachable!("API clients have no demo account and no home page"),
     }
 }
 
