@@ -90,7 +90,7 @@ impl<R: Requirement> ForSomePatient<R> {
     pub fn patient_filter(&self, requested: Option<Uuid>) -> Result<Option<Uuid>, ApiError> {
         match requested {
             Some(id) => self.check(id).map(|()| Some(id)),
-            None if self.user.role.can(R::PERMISSION) => Ok(None),
+            None if self.user.can(R::PERMISSION) => Ok(None),
             None => Ok(self.user.patient_id),
         }
     }
@@ -103,9 +103,9 @@ impl<R: Requirement> FromRequest for ForSomePatient<R> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|user| {
             let own_record = R::PERMISSION.is_record_read()
-                && user.role.can(Permission::ReadOwnRecord)
+                && user.can(Permission::ReadOwnRecord)
                 && user.patient_id.is_some();
-            if !(user.role.can(R::PERMISSION) || own_record) {
+            if !(user.can(R::PERMISSION) || own_record) {
                 return Err(ApiError::Forbidden);
             }
             Ok(ForSomePatient {

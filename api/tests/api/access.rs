@@ -260,7 +260,7 @@ async fn a_client_holding_one_scope_gets_exactly_what_the_table_maps_to_that_sco
                 );
             } else {
                 assert_eq!(reply.status, 403, "{who} must be forbidden");
-                reply.assert_problem(403, "forbidden");
+                reply.assert_error(e.path, 403, "forbidden");
             }
         }
     }
