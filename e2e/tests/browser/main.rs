@@ -8,6 +8,7 @@ mod appointments;
 mod auth;
 mod degraded;
 mod incidents;
+mod integrations;
 mod inventory;
 mod operations;
 mod patients;
