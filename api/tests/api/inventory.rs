@@ -243,6 +243,27 @@ fn execute(app: &TestApp, sql: &str) -> Result<usize, diesel::result::Error> {
 }
 
 impl Store {
+    /// The item list walked with `limit=1` and its cursors (at most 6 pages): the ids in order.
+    async fn items_one_page_at_a_time(&self) -> Vec<Uuid> {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..6 {
+            let path = match &cursor {
+                Some(c) => format!("/items?limit=1&cursor={c}"),
+                None => "/items?limit=1".to_owned(),
+            };
+            let page = self.get(&path).await;
+            for item in page["items"].as_array().unwrap() {
+                seen.push(uuid(&item["id"]));
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        seen
+    }
+
     async fn create_item(&self, body: Value) -> Value {
         created(
             &self
@@ -2384,22 +2405,7 @@ async fn the_item_list_pages_through_names_with_accented_capitals_without_skippi
         made.push(s.drug(sku, name, 0).await);
     }
 
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..6 {
-        let path = match &cursor {
-            Some(c) => format!("/items?limit=1&cursor={c}"),
-            None => "/items?limit=1".to_owned(),
-        };
-        let page = s.get(&path).await;
-        for item in page["items"].as_array().unwrap() {
-            seen.push(uuid(&item["id"]));
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let seen = s.items_one_page_at_a_time().await;
 
     assert_eq!(seen, made);
 }
@@ -2695,22 +2701,7 @@ async fn the_item_list_pages_through_names_whose_lower_case_differs_between_rust
         made.push(s.drug(sku, name, 0).await);
     }
 
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..6 {
-        let path = match &cursor {
-            Some(c) => format!("/items?limit=1&cursor={c}"),
-            None => "/items?limit=1".to_owned(),
-        };
-        let page = s.get(&path).await;
-        for item in page["items"].as_array().unwrap() {
-            seen.push(uuid(&item["id"]));
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let seen = s.items_one_page_at_a_time().await;
 
     let mut all = s.get("/items?limit=200").await["items"]
         .as_array()
