@@ -413,7 +413,17 @@ async fn token(
     };
     limiter.succeeded(&account);
     let scopes = service::grant_scopes(&row, form.scope.as_deref())?;
-    let client = db::run(&pool, move |conn| service::record_token(conn, &meta, &row)).await?;
+    let (read_meta, read_row) = (meta.clone(), row.clone());
+    let client = match db::run(&pool, move |conn| service::record_token(conn, &meta, &row)).await {
+        // Without a primary the token is still issued, from the standby's copy of the client.
+        Err(ApiError::Unavailable(_)) if pool.has_standby() => {
+            db::read(&pool, move |conn| {
+                service::record_token_read_only(conn, &read_meta, read_row)
+            })
+            .await?
+        }
+        other => other?,
+    };
     registry.upsert(client.id, service::state_of(&client));
     let scope = scopes.to_oauth();
     let access_token = keys

@@ -348,19 +348,35 @@ pub fn record_token(
 ) -> Result<ApiClient, ApiError> {
     conn.transaction(|conn| {
         let row = repo::touch_last_token(conn, row.id)?;
-        audit::record(
-            conn,
-            meta,
-            AuditEvent {
-                actor: Some((row.user_id, "integration")),
-                action: "token",
-                entity_type: "api_client",
-                entity_id: Some(row.id.to_string()),
-                outcome: "success",
-            },
-        )?;
+        audit_token(conn, meta, &row)?;
         Ok(to_dto(row))
     })
+}
+
+/// [`record_token`] while the primary cannot be reached: `last_token_at` stays as it was, and
+/// the audit row goes to the journal (this runs on the standby), so integrations keep getting
+/// tokens to read with during an outage, as people keep signing in.
+pub fn record_token_read_only(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    row: ClientRow,
+) -> Result<ApiClient, ApiError> {
+    audit_token(conn, meta, &row)?;
+    Ok(to_dto(row))
+}
+
+fn audit_token(conn: &mut PgConnection, meta: &RequestMeta, row: &ClientRow) -> QueryResult<()> {
+    audit::record(
+        conn,
+        meta,
+        AuditEvent {
+            actor: Some((row.user_id, "integration")),
+            action: "token",
+            entity_type: "api_client",
+            entity_id: Some(row.id.to_string()),
+            outcome: "success",
+        },
+    )
 }
 
 /// Records a refused exchange in the audit trail (actor: the client's account when known).

@@ -311,21 +311,7 @@ async fn people_sign_in_and_keep_their_sessions_from_the_standby_while_the_prima
     let healthy = TestApp::spawn_with(|s| live = s.database_url.clone()).await;
     let (_, email) = healthy.create_user(Role::Nurse);
     let before = healthy.session(&email).await;
-    let degraded = TestApp::spawn_with(|s| {
-        s.read_database_url = Some(live.clone());
-        let port = pg_harness::free_port().expect("port");
-        s.database_url = format!("postgres://postgres@127.0.0.1:{port}/nothing");
-        s.db_connect_timeout = Duration::from_millis(500);
-    })
-    .await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !degraded.pool.degraded() {
-        assert!(
-            Instant::now() < deadline,
-            "the probe never opened the breaker"
-        );
-        actix_rt::time::sleep(Duration::from_millis(100)).await;
-    }
+    let degraded = read_only_over(&live).await;
 
     // A sign-in: checked against the standby, an access token but no refresh token.
     let signed_in = degraded.login(&email, crate::helpers::PASSWORD).await;
@@ -388,4 +374,48 @@ async fn people_sign_in_and_keep_their_sessions_from_the_standby_while_the_prima
         .await
         .json();
     assert_ne!(rotated["refresh_token"], before.refresh_token.as_str());
+}
+
+/// An API whose primary is a port nobody listens on and whose standby is `live`, once its probe
+/// has noticed (read-only mode).
+async fn read_only_over(live: &str) -> TestApp {
+    let degraded = TestApp::spawn_with(|s| {
+        s.read_database_url = Some(live.to_owned());
+        let port = pg_harness::free_port().expect("port");
+        s.database_url = format!("postgres://postgres@127.0.0.1:{port}/nothing");
+        s.db_connect_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !degraded.pool.degraded() {
+        assert!(
+            Instant::now() < deadline,
+            "the probe never opened the breaker"
+        );
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    degraded
+}
+
+#[actix_rt::test]
+async fn api_clients_get_tokens_and_read_from_the_standby_while_the_primary_is_unreachable() {
+    let mut live = String::new();
+    let healthy = TestApp::spawn_with(|s| live = s.database_url.clone()).await;
+    let admin = healthy.token(Role::Admin);
+    let client = crate::clients::register(&healthy, &admin, &["patients:read"], 600).await;
+    let degraded = read_only_over(&live).await;
+
+    let token = crate::clients::token_for(&degraded, &client).await;
+    let read = degraded.get("/api/v1/patients?q=a", Some(&token)).await;
+    assert_eq!(read.status, 200, "{}", String::from_utf8_lossy(&read.body));
+    assert_eq!(read.header("x-hms-read-only"), Some("true"));
+    let wrong = crate::clients::exchange(
+        &degraded,
+        &format!(
+            "grant_type=client_credentials&client_id={}&client_secret=wrong",
+            client.id
+        ),
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
 }
