@@ -596,8 +596,6 @@ diesel::joinable!(appointments -> departments (department_id));
 diesel::joinable!(appointments -> patients (patient_id));
 diesel::joinable!(appointments -> practitioners (practitioner_id));
 diesel::joinable!(appointments -> users (booked_by));
-diesel::joinable!(audit_events -> patients (patient_id));
-diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(availability_exceptions -> practitioners (practitioner_id));
 diesel::joinable!(availability_exceptions -> users (created_by));
 diesel::joinable!(availability_rules -> practitioners (practitioner_id));
