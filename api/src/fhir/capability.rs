@@ -20,7 +20,7 @@ pub const RESOURCES: [ResourceCapability; 6] = [
     ResourceCapability {
         kind: "Patient",
         params: &[
-            ("name", "string", "Any part of the name (given or family), case and accents ignored; typos tolerated; best match first"),
+            ("name", "string", "Any part of the name (given or family), case and accents ignored; typos tolerated; family, then given names starting with it first, then similar names"),
             ("family", "string", "Family name starts with (case and accents ignored)"),
             ("given", "string", "Given name starts with (case and accents ignored)"),
             ("identifier", "token", "The MRN: `urn:hms:mrn|<MRN>` or `<MRN>`"),

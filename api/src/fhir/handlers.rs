@@ -84,7 +84,7 @@ async fn metadata(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     tag = "FHIR R4",
     security(("bearer" = [])),
     params(
-        ("name" = Option<String>, Query, description = "Any part of the name; typos tolerated; best match first"),
+        ("name" = Option<String>, Query, description = "Any part of the name; typos tolerated; family, then given names starting with it first, then similar names"),
         ("family" = Option<String>, Query, description = "Family name starts with"),
         ("given" = Option<String>, Query, description = "Given name starts with"),
         ("identifier" = Option<String>, Query, description = "The MRN: `urn:hms:mrn|<MRN>` or `<MRN>`"),

@@ -32,6 +32,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct PatientSearchParams {
     /// Part of the name, in any order and case, with or without accents; typos are tolerated.
+    /// Patients whose family name starts with the first word come first, then those whose
+    /// given name does (each alphabetically, every other word starting a word of the name),
+    /// then similar names and fragments inside names, best match first.
     #[param(max_length = 100)]
     q: Option<String>,
     /// Exact medical record number.

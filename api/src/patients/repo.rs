@@ -112,11 +112,39 @@ pub struct Search {
     pub include_inactive: bool,
 }
 
+/// How name matches rank: patients whose family name starts with the query come first,
+/// then those whose given name does, each alphabetically; then similar names (typos,
+/// fragments inside a name), best match first. The first two tiers come straight from
+/// b-tree indexes in order and stop at the page; only the last scores candidates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    Family,
+    Given,
+    Similar,
+}
+
+impl Tier {
+    pub fn code(self) -> &'static str {
+        match self {
+            Tier::Family => "f",
+            Tier::Given => "g",
+            Tier::Similar => "s",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Tier> {
+        [Tier::Family, Tier::Given, Tier::Similar]
+            .into_iter()
+            .find(|t| t.code() == code)
+    }
+}
+
 /// Where the previous page ended.
 pub enum After {
     Start,
-    /// For name searches: the last (score, id).
-    Score(f32, Uuid),
+    /// For name searches: the last row's tier and its place in the tier (the family-first name,
+    /// the given-first name, or the score), and its id.
+    Match(Tier, String, Uuid),
     /// Otherwise: the last (sort_name, id).
     Name(String, Uuid),
 }
@@ -125,86 +153,177 @@ pub enum After {
 pub struct FoundRow {
     #[diesel(embed)]
     pub patient: PatientRow,
-    #[diesel(sql_type = Float4)]
-    pub score: f32,
+    /// The row's place in its order: sort_name, search_name or the score, as text.
     #[diesel(sql_type = Text)]
-    pub sort_name: String,
+    pub key: String,
+    /// The tier of a name match (`f`, `g`, `s`); empty for other lists.
+    #[diesel(sql_type = Text)]
+    pub tier: String,
 }
 
-/// One page of matches: by relevance for name searches, else by family then given name.
+/// One page of matches: by tier for name searches (see [`Tier`]), else by family then given
+/// name.
 pub fn search(
     conn: &mut PgConnection,
     search: &Search,
     after: &After,
     limit: i64,
 ) -> QueryResult<Vec<FoundRow>> {
-    match (&search.name, after) {
-        (Some(name), after) => {
-            let (after_score, after_id) = match after {
-                After::Score(s, id) => (Some(*s), Some(*id)),
-                _ => (None, None),
-            };
-            // `<%` (word similarity above the threshold) catches typos, LIKE catches exact
-            // fragments; both use the trigram index.
-            conn.transaction(|conn| {
+    let Some(name) = &search.name else {
+        let (after_name, after_id) = match after {
+            After::Name(n, id) => (Some(n.as_str()), Some(*id)),
+            _ => (None, None),
+        };
+        return diesel::sql_query(format!(
+            "SELECT {COLUMNS}, sort_name AS key, '' AS tier
+               FROM patients
+              WHERE {FILTERS}
+                AND ($7::text IS NULL OR (sort_name, id) > ($7, $8))
+              ORDER BY sort_name, id
+              LIMIT $9"
+        ))
+        .bind::<Text, _>("")
+        .bind::<Nullable<Text>, _>(search.mrn.as_deref())
+        .bind::<Nullable<Date>, _>(search.birth_date)
+        .bind::<Bool, _>(search.include_inactive)
+        .bind::<Nullable<Text>, _>(search.family_prefix.as_deref())
+        .bind::<Nullable<Text>, _>(search.given_prefix.as_deref())
+        .bind::<Nullable<Text>, _>(after_name)
+        .bind::<Nullable<SqlUuid>, _>(after_id)
+        .bind::<Int8, _>(limit)
+        .load(conn);
+    };
+    // Words separated by single spaces, so the first word is everything before the first one.
+    let words = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (from_tier, after_key, after_id) = match after {
+        After::Match(tier, key, id) => (*tier, Some(key.as_str()), Some(*id)),
+        _ => (Tier::Family, None, None),
+    };
+    let mut rows = Vec::new();
+    for tier in [Tier::Family, Tier::Given, Tier::Similar] {
+        let left = limit - rows.len() as i64;
+        if tier < from_tier || left <= 0 {
+            continue;
+        }
+        let (key, id) = if tier == from_tier {
+            (after_key, after_id)
+        } else {
+            (None, None)
+        };
+        rows.extend(tier_page(conn, search, &words, tier, key, id, left)?);
+    }
+    Ok(rows)
+}
+
+/// One tier's rows after (`after_key`, `after_id`), at most `limit`.
+fn tier_page(
+    conn: &mut PgConnection,
+    search: &Search,
+    words: &str,
+    tier: Tier,
+    after_key: Option<&str>,
+    after_id: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<FoundRow>> {
+    // The prefix patterns are computed from parameters only, so PostgreSQL folds them to
+    // constants when it plans the statement and walks the `COLLATE "C"` indexes from the prefix
+    // (the database's collation is not C, so a LIKE prefix needs these).
+    let other_words = other_words(words);
+    let sql = match tier {
+        Tier::Family => format!(
+            "SELECT {COLUMNS}, sort_name AS key, 'f' AS tier
+               FROM patients
+              WHERE sort_name COLLATE \"C\" LIKE {FIRST_WORD} || '%'
+                AND {other_words} AND {FILTERS}
+                AND ($7::text IS NULL OR (sort_name COLLATE \"C\", id) > ($7, $8))
+              ORDER BY sort_name COLLATE \"C\", id
+              LIMIT $9"
+        ),
+        Tier::Given => format!(
+            "SELECT {COLUMNS}, search_name AS key, 'g' AS tier
+               FROM patients
+              WHERE search_name COLLATE \"C\" LIKE {FIRST_WORD} || '%'
+                AND sort_name COLLATE \"C\" NOT LIKE {FIRST_WORD} || '%'
+                AND {other_words} AND {FILTERS}
+                AND ($7::text IS NULL OR (search_name COLLATE \"C\", id) > ($7, $8))
+              ORDER BY search_name COLLATE \"C\", id
+              LIMIT $9"
+        ),
+        // `<%` (word similarity above the threshold) catches typos, LIKE catches fragments
+        // inside a name; both use the trigram index. The rows of the first two tiers are left
+        // out.
+        Tier::Similar => {
+            return conn.transaction(|conn| {
                 for setting in NAME_SEARCH_SETTINGS {
                     diesel::sql_query(setting).execute(conn)?;
                 }
                 diesel::sql_query(format!(
                     "WITH q AS (SELECT hms_fold($1) AS v)
-                     SELECT {COLUMNS}, word_similarity(q.v, search_name) AS score, sort_name
+                     SELECT {COLUMNS}, word_similarity(q.v, search_name)::text AS key, 's' AS tier
                        FROM patients, q
                       WHERE (q.v <% search_name
                              OR search_name LIKE '%' || {LIKE_ESCAPED} || '%')
-                        AND ($2::text IS NULL OR mrn = $2)
-                        AND ($3::date IS NULL OR birth_date = $3)
-                        AND ($4 OR active)
-                        AND ($5::real IS NULL
-                             OR (word_similarity(q.v, search_name), patients.id) < ($5, $6))
-                        AND ($8::text IS NULL OR starts_with(hms_fold(family_name), hms_fold($8)))
-                        AND ($9::text IS NULL OR starts_with(hms_fold(given_name), hms_fold($9)))
-                      ORDER BY score DESC, patients.id DESC
-                      LIMIT $7"
+                        AND NOT ((sort_name COLLATE \"C\" LIKE {FIRST_WORD} || '%'
+                                  OR search_name COLLATE \"C\" LIKE {FIRST_WORD} || '%')
+                                 AND {other_words})
+                        AND {FILTERS}
+                        AND ($7::text IS NULL
+                             OR (word_similarity(q.v, search_name), patients.id)
+                                < ($7::real, $8))
+                      ORDER BY word_similarity(q.v, search_name) DESC, patients.id DESC
+                      LIMIT $9"
                 ))
-                .bind::<Text, _>(name)
+                .bind::<Text, _>(words)
                 .bind::<Nullable<Text>, _>(search.mrn.as_deref())
                 .bind::<Nullable<Date>, _>(search.birth_date)
                 .bind::<Bool, _>(search.include_inactive)
-                .bind::<Nullable<Float4>, _>(after_score)
-                .bind::<Nullable<SqlUuid>, _>(after_id)
-                .bind::<Int8, _>(limit)
                 .bind::<Nullable<Text>, _>(search.family_prefix.as_deref())
                 .bind::<Nullable<Text>, _>(search.given_prefix.as_deref())
+                .bind::<Nullable<Text>, _>(after_key)
+                .bind::<Nullable<SqlUuid>, _>(after_id)
+                .bind::<Int8, _>(limit)
                 .load(conn)
             })
         }
-        (None, after) => {
-            let (after_name, after_id) = match after {
-                After::Name(n, id) => (Some(n.as_str()), Some(*id)),
-                _ => (None, None),
-            };
-            diesel::sql_query(format!(
-                "SELECT {COLUMNS}, 0::real AS score, sort_name
-                   FROM patients
-                  WHERE ($1::text IS NULL OR mrn = $1)
-                    AND ($2::date IS NULL OR birth_date = $2)
-                    AND ($3 OR active)
-                    AND ($4::text IS NULL OR (sort_name, id) > ($4, $5))
-                    AND ($7::text IS NULL OR starts_with(hms_fold(family_name), hms_fold($7)))
-                    AND ($8::text IS NULL OR starts_with(hms_fold(given_name), hms_fold($8)))
-                  ORDER BY sort_name, id
-                  LIMIT $6"
-            ))
-            .bind::<Nullable<Text>, _>(search.mrn.as_deref())
-            .bind::<Nullable<Date>, _>(search.birth_date)
-            .bind::<Bool, _>(search.include_inactive)
-            .bind::<Nullable<Text>, _>(after_name)
-            .bind::<Nullable<SqlUuid>, _>(after_id)
-            .bind::<Int8, _>(limit)
-            .bind::<Nullable<Text>, _>(search.family_prefix.as_deref())
-            .bind::<Nullable<Text>, _>(search.given_prefix.as_deref())
-            .load(conn)
-        }
+    };
+    diesel::sql_query(sql)
+        .bind::<Text, _>(words)
+        .bind::<Nullable<Text>, _>(search.mrn.as_deref())
+        .bind::<Nullable<Date>, _>(search.birth_date)
+        .bind::<Bool, _>(search.include_inactive)
+        .bind::<Nullable<Text>, _>(search.family_prefix.as_deref())
+        .bind::<Nullable<Text>, _>(search.given_prefix.as_deref())
+        .bind::<Nullable<Text>, _>(after_key)
+        .bind::<Nullable<SqlUuid>, _>(after_id)
+        .bind::<Int8, _>(limit)
+        .load(conn)
+}
+
+/// The optional filters of every patient list: $2 MRN, $3 birth date, $4 include inactive,
+/// $5 family-name prefix, $6 given-name prefix.
+const FILTERS: &str = "($2::text IS NULL OR mrn = $2)
+    AND ($3::date IS NULL OR birth_date = $3)
+    AND ($4 OR active)
+    AND ($5::text IS NULL OR starts_with(hms_fold(family_name), hms_fold($5)))
+    AND ($6::text IS NULL OR starts_with(hms_fold(given_name), hms_fold($6)))";
+
+/// The query's first word, folded, with LIKE's wildcards escaped.
+const FIRST_WORD: &str =
+    r"replace(replace(replace(split_part(hms_fold($1), ' ', 1), '\', '\\'), '%', '\%'), '_', '\_')";
+
+/// The query's other words each start a word of the name (the first word is the tier's
+/// prefix). Plain expressions, not a subquery, so the planner keeps walking the prefix index in
+/// order and stops at the page.
+fn other_words(words: &str) -> String {
+    let conditions: Vec<String> = (2..=words.split(' ').count())
+        .map(|k| {
+            format!("position(' ' || split_part(hms_fold($1), ' ', {k}) IN ' ' || search_name) > 0")
+        })
+        .collect();
+    if conditions.is_empty() {
+        "true".to_owned()
+    } else {
+        conditions.join(" AND ")
     }
 }
 

@@ -11,7 +11,7 @@ use hms_api_types::Role;
 use uuid::Uuid;
 
 use super::model::{NewPatientRow, PatientChanges, PatientRow};
-use super::repo::{self, After, Search};
+use super::repo::{self, After, Search, Tier};
 use crate::audit::{self, RequestMeta};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -289,20 +289,23 @@ pub fn search(
             After::Start
         }
         None => After::Start,
-        Some((key, id)) => match (Uuid::parse_str(id), name) {
-            (Ok(id), Some(_)) => match key.parse::<f32>() {
-                Ok(score) => After::Score(score, id),
-                Err(_) => {
+        Some((key, id)) => {
+            let tier = key
+                .split_once(':')
+                .and_then(|(tier, key)| Some((Tier::from_code(tier)?, key)));
+            match (Uuid::parse_str(id), name, tier) {
+                (Ok(id), Some(_), Some((tier, key)))
+                    if tier != Tier::Similar || key.parse::<f32>().is_ok() =>
+                {
+                    After::Match(tier, key.to_owned(), id)
+                }
+                (Ok(id), None, _) => After::Name(key.to_owned(), id),
+                _ => {
                     check.fail("cursor", "is not a cursor returned by this list");
                     After::Start
                 }
-            },
-            (Ok(id), None) => After::Name(key.to_owned(), id),
-            (Err(_), _) => {
-                check.fail("cursor", "is not a cursor returned by this list");
-                After::Start
             }
-        },
+        }
     };
     check.finish()?;
     let search = Search {
@@ -315,12 +318,11 @@ pub fn search(
     };
     conn.transaction(|conn| {
         let mut rows = repo::search(conn, &search, &after, limit + 1)?;
-        let by_score = search.name.is_some();
         let next_cursor = pagination::next_cursor(&mut rows, limit, |r| {
-            if by_score {
-                format!("{}|{}", r.score, r.patient.id)
+            if r.tier.is_empty() {
+                format!("{}|{}", r.key, r.patient.id)
             } else {
-                format!("{}|{}", r.sort_name, r.patient.id)
+                format!("{}:{}|{}", r.tier, r.key, r.patient.id)
             }
         });
         let ids: Vec<Uuid> = rows.iter().map(|r| r.patient.id).collect();

@@ -255,6 +255,69 @@ async fn the_patient_list_pages_by_name_and_by_relevance_without_repeats() {
 }
 
 #[actix_rt::test]
+async fn name_search_lists_family_then_given_name_prefixes_alphabetically_then_similar_names() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Receptionist);
+    for (given, family) in [
+        ("Zoé", "Herrera"),
+        ("Ana", "Hernández"),
+        ("Hermine", "Abbott"),
+        ("Lucas", "Asher"),
+        ("Herbert", "Young"),
+        ("Ines", "Hermes"),
+        ("Paul", "Smith"),
+    ] {
+        app.create_patient(given, family);
+    }
+
+    // Two at a time, so the pages straddle the tiers.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/patients?limit=2&q=her".to_owned();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.get(&path, Some(&token)).await;
+        assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+        let page = page.json();
+        for p in page["items"].as_array().unwrap() {
+            seen.push(format!("{} {}", p["given_name"], p["family_name"]).replace('"', ""));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+
+    assert_eq!(
+        seen,
+        [
+            // Family names starting with "her", alphabetically.
+            "Ines Hermes",
+            "Ana Hernández",
+            "Zoé Herrera",
+            // Given names starting with it, by given name.
+            "Herbert Young",
+            "Hermine Abbott",
+            // A fragment inside a name.
+            "Lucas Asher",
+        ]
+    );
+    // Every word must start a word of the name for the first tiers; a typo still finds it.
+    let two_words = app
+        .get("/api/v1/patients?q=ana%20hern", Some(&token))
+        .await
+        .json();
+    assert_eq!(two_words["items"][0]["family_name"], "Hernández");
+    let typo = app
+        .get("/api/v1/patients?q=hernandes", Some(&token))
+        .await
+        .json();
+    assert_eq!(typo["items"][0]["family_name"], "Hernández");
+}
+
+#[actix_rt::test]
 async fn a_stale_update_gets_412_and_an_empty_string_clears_a_field() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Receptionist);

@@ -29,7 +29,7 @@ impl PatientQuery {
 const PAGE_SIZE: i64 = 25;
 
 impl Api {
-    /// One page of patients matching `query`, best match first, after `cursor` when given.
+    /// One page of patients matching `query`, names starting with it first, after `cursor` when given.
     pub async fn search_patients(
         &self,
         query: &PatientQuery,

@@ -1,0 +1,2 @@
+DROP INDEX patients_given_first_idx;
+DROP INDEX patients_family_first_idx;
