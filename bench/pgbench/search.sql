@@ -1,14 +1,10 @@
 -- GET /api/v1/patients?q=..., straight to PostgreSQL: every statement the API sends (pool
--- check, transaction, a savepoint around the search with its two settings, the search, one
--- audit row per patient returned). {{q}} and {{audit_values}} are filled in per request by the
--- benchmark (the audit rows name the patients this search returns, as the API's do).
+-- check, transaction, the name-search tiers the request reaches — search-family.sql,
+-- search-given.sql, search-similar.sql — one audit row per patient returned). The tiers and the
+-- audit rows are filled in per request by the benchmark, which runs the tiers first to know
+-- how many each returns, as the API does (the audit rows name the patients this search returns).
 SELECT 1;
 BEGIN;
-SAVEPOINT diesel_savepoint_1;
-SET LOCAL pg_trgm.word_similarity_threshold = 0.45;
-SET LOCAL enable_seqscan = off;
-WITH q AS (SELECT hms_fold('{{q}}') AS v)
- SELECT patients.id, mrn, given_name, family_name, birth_date, sex, phone, email, address_line, city, postal_code, country, emergency_contact_name, emergency_contact_relationship, emergency_contact_phone, preferred_language, active, version, created_at, updated_at, word_similarity(q.v, search_name) AS score, sort_name FROM patients, q WHERE (q.v <% search_name OR search_name LIKE '%' || replace(replace(replace(q.v, '\', '\\'), '%', '\%'), '_', '\_') || '%') AND (NULL::text IS NULL OR mrn = NULL) AND (NULL::date IS NULL OR birth_date = NULL) AND (false OR active) AND (NULL::real IS NULL OR (word_similarity(q.v, search_name), patients.id) < (NULL, NULL)) ORDER BY score DESC, patients.id DESC LIMIT 51;
-RELEASE SAVEPOINT diesel_savepoint_1;
+{{tiers}}
 INSERT INTO "audit_events" ("occurred_at", "patient_id", "actor_id", "actor_role", "action", "entity_type", "entity_id", "client_addr", "request_id", "outcome") VALUES {{audit_values}};
 COMMIT;

@@ -1300,6 +1300,16 @@ fn pgbench_pair(
         }
         script
     };
+    // A name search's statements depend on its term: which tiers it reaches.
+    let fill = |template: &str, p: &[(String, String)]| -> Result<String> {
+        let template = match p.iter().find(|(k, _)| k == "q") {
+            Some((_, q)) if template.contains("{{tiers}}") => {
+                template.replace("{{tiers}}", &search_tiers(pg, q, |t| fill(t, p))?)
+            }
+            _ => template.to_owned(),
+        };
+        Ok(fill(&template, p))
+    };
     let query_template = read_bench_file(&format!("pgbench/{name}-query.sql"))?;
     let mut results = Vec::new();
     for variant in [name.to_owned(), format!("{name}-query")] {
@@ -1315,10 +1325,10 @@ fn pgbench_pair(
             .enumerate()
             .take(if per_request { PGBENCH_VARIANTS } else { 1 })
         {
-            let mut script = fill(&template, p);
+            let mut script = fill(&template, p)?;
             if let Some((column, dedup, actor, role, action)) = audit {
                 if script.contains("{{audit_values}}") {
-                    let out = pg.query(&fill(&query_template, p))?;
+                    let out = pg.query(&fill(&query_template, p)?)?;
                     let mut ids: Vec<&str> = out
                         .lines()
                         .filter_map(|l| l.split('|').nth(column))
@@ -1455,6 +1465,45 @@ fn pgbench_pair(
     let query = results.pop().unwrap_or_default();
     let same = results.pop().unwrap_or_default();
     Ok((same, query))
+}
+
+/// The statements a name search for `q` sends (`patients::repo::search`): each tier of
+/// `bench/pgbench/search-<tier>.sql` in turn, asking for what is left of the page, until the
+/// page is full. Each tier is run here first to know how many rows it returns.
+fn search_tiers(pg: &Pg, q: &str, fill: impl Fn(&str) -> String) -> Result<String> {
+    let words = q.split_whitespace().count();
+    let other_words: Vec<String> = (2..=words)
+        .map(|k| {
+            format!(
+                "position(' ' || split_part(hms_fold('{{{{q}}}}'), ' ', {k}) IN ' ' || search_name) > 0"
+            )
+        })
+        .collect();
+    let other_words = if other_words.is_empty() {
+        "true".to_owned()
+    } else {
+        other_words.join(" AND ")
+    };
+    // The API asks for a page of 50 and one more, to know whether there is a next page.
+    let mut left = 51;
+    let mut statements = Vec::new();
+    for tier in ["family", "given", "similar"] {
+        if left == 0 {
+            break;
+        }
+        let sql = read_bench_file(&format!("pgbench/search-{tier}.sql"))?
+            .lines()
+            .filter(|l| !l.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("{{other_words}}", &other_words)
+            .replace("{{limit}}", &left.to_string());
+        let sql = fill(&sql);
+        let found = pg.query(&format!("BEGIN;\n{sql}\nCOMMIT;"))?;
+        left -= found.lines().filter(|l| !l.is_empty()).count().min(left);
+        statements.push(sql);
+    }
+    Ok(statements.join("\n"))
 }
 
 /// The query parameters of a request path (`q`, `department_id`, `date`, ...), URL-decoded.
