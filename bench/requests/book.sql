@@ -9,8 +9,10 @@ WITH zone AS (
                            (now() AT TIME ZONE :'tz')::date + 365)) AS first_day
 ), times AS (
   SELECT row_number() OVER (ORDER BY day, slot) - 1 AS t,
-         (day + CASE WHEN slot < 12 THEN time '08:00' + make_interval(mins => 20 * slot)
-                     ELSE time '13:00' + make_interval(mins => 20 * (slot - 12)) END)
+         -- A local date and time, then the instant it is in the hospital's zone (summer time
+         -- included).
+         (day::date + CASE WHEN slot < 12 THEN time '08:00' + make_interval(mins => 20 * slot)
+                           ELSE time '13:00' + make_interval(mins => 20 * (slot - 12)) END)
            AT TIME ZONE :'tz' AS starts_at
     FROM zone,
          generate_series(zone.first_day, zone.first_day + 60, interval '1 day') AS day,
