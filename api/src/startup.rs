@@ -105,6 +105,7 @@ impl Application {
         let cors_origins = settings.cors_origins.clone();
         crate::journal::replay::spawn(pool.clone(), settings.schedule());
         crate::incidents::watch::spawn(&pool);
+        crate::idempotency::spawn_cleanup(&pool);
         let pool_data = web::Data::new(pool.clone());
         let metrics = web::Data::new(crate::ops::metrics::Metrics::new(&pool));
         crate::webhooks::worker::spawn(

@@ -103,6 +103,65 @@ async fn vital_signs_retried_with_the_same_key_are_recorded_once_and_answered_th
     assert_eq!(count(&app, "SELECT count(*) AS n FROM vitals"), 1);
 }
 
+fn execute(app: &TestApp, sql: &str) {
+    let mut conn = app.pool.get().expect("db");
+    diesel::sql_query(sql).execute(&mut conn).expect(sql);
+}
+
+#[actix_rt::test]
+async fn a_key_older_than_a_day_is_forgotten_so_the_same_key_records_again() {
+    let app = TestApp::spawn().await;
+    let nurse = app.token(Role::Nurse);
+    let patient = app.create_patient("Ada", "Lovelace");
+    let path = format!("/api/v1/patients/{patient}/vitals");
+    let body = json!({"heart_rate_bpm": 64});
+
+    let first = post(&app, &path, &nurse, "vitals-old", &body).await;
+    execute(
+        &app,
+        "UPDATE idempotency_keys SET created_at = now() - interval '25 hours'",
+    );
+    let later = post(&app, &path, &nurse, "vitals-old", &body).await;
+    let retry = post(&app, &path, &nurse, "vitals-old", &body).await;
+
+    assert_eq!(first.status, 201, "{}", text(&first));
+    assert_eq!(later.status, 201, "{}", text(&later));
+    assert_eq!(later.header("idempotent-replayed"), None);
+    assert_ne!(later.json()["id"], first.json()["id"]);
+    // The key now stands for the new request.
+    assert_replayed(&later, &retry);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM vitals"), 2);
+}
+
+#[actix_rt::test]
+async fn the_cleanup_deletes_expired_keys_and_keeps_the_others() {
+    let app = TestApp::spawn().await;
+    let nurse = app.token(Role::Nurse);
+    let patient = app.create_patient("Ada", "Lovelace");
+    let path = format!("/api/v1/patients/{patient}/vitals");
+    for key in ["a", "b", "c"] {
+        let reply = post(&app, &path, &nurse, key, &json!({"heart_rate_bpm": 64})).await;
+        assert_eq!(reply.status, 201, "{}", text(&reply));
+    }
+    execute(
+        &app,
+        "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key <> 'c'",
+    );
+
+    let forgotten =
+        hms_api::idempotency::forget_expired(&mut app.pool.get().expect("db")).expect("cleanup");
+
+    assert_eq!(forgotten, 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM idempotency_keys WHERE key = 'c'"
+        ),
+        1
+    );
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM idempotency_keys"), 1);
+}
+
 #[actix_rt::test]
 async fn a_registration_retried_with_the_same_key_gets_the_patient_instead_of_a_duplicate_warning()
 {
