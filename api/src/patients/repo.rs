@@ -174,24 +174,15 @@ pub fn search(
             After::Name(n, id) => (Some(n.as_str()), Some(*id)),
             _ => (None, None),
         };
-        return diesel::sql_query(format!(
+        let sql = format!(
             "SELECT {COLUMNS}, sort_name AS key, '' AS tier
                FROM patients
               WHERE {FILTERS}
                 AND ($7::text IS NULL OR (sort_name, id) > ($7, $8))
               ORDER BY sort_name, id
               LIMIT $9"
-        ))
-        .bind::<Text, _>("")
-        .bind::<Nullable<Text>, _>(search.mrn.as_deref())
-        .bind::<Nullable<Date>, _>(search.birth_date)
-        .bind::<Bool, _>(search.include_inactive)
-        .bind::<Nullable<Text>, _>(search.family_prefix.as_deref())
-        .bind::<Nullable<Text>, _>(search.given_prefix.as_deref())
-        .bind::<Nullable<Text>, _>(after_name)
-        .bind::<Nullable<SqlUuid>, _>(after_id)
-        .bind::<Int8, _>(limit)
-        .load(conn);
+        );
+        return load_page(conn, &sql, "", search, after_name, after_id, limit);
     };
     // Words separated by single spaces, so the first word is everything before the first one.
     let words = name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -252,40 +243,45 @@ fn tier_page(
         // `<%` (word similarity above the threshold) catches typos, LIKE catches fragments
         // inside a name; both use the trigram index. The rows of the first two tiers are left
         // out.
-        Tier::Similar => {
-            return conn.transaction(|conn| {
-                for setting in NAME_SEARCH_SETTINGS {
-                    diesel::sql_query(setting).execute(conn)?;
-                }
-                diesel::sql_query(format!(
-                    "WITH q AS (SELECT hms_fold($1) AS v)
-                     SELECT {COLUMNS}, word_similarity(q.v, search_name)::text AS key, 's' AS tier
-                       FROM patients, q
-                      WHERE (q.v <% search_name
-                             OR search_name LIKE '%' || {LIKE_ESCAPED} || '%')
-                        AND NOT ((sort_name COLLATE \"C\" LIKE {FIRST_WORD} || '%'
-                                  OR search_name COLLATE \"C\" LIKE {FIRST_WORD} || '%')
-                                 AND {other_words})
-                        AND {FILTERS}
-                        AND ($7::text IS NULL
-                             OR (word_similarity(q.v, search_name), patients.id)
-                                < ($7::real, $8))
-                      ORDER BY word_similarity(q.v, search_name) DESC, patients.id DESC
-                      LIMIT $9"
-                ))
-                .bind::<Text, _>(words)
-                .bind::<Nullable<Text>, _>(search.mrn.as_deref())
-                .bind::<Nullable<Date>, _>(search.birth_date)
-                .bind::<Bool, _>(search.include_inactive)
-                .bind::<Nullable<Text>, _>(search.family_prefix.as_deref())
-                .bind::<Nullable<Text>, _>(search.given_prefix.as_deref())
-                .bind::<Nullable<Text>, _>(after_key)
-                .bind::<Nullable<SqlUuid>, _>(after_id)
-                .bind::<Int8, _>(limit)
-                .load(conn)
-            })
-        }
+        Tier::Similar => format!(
+            "WITH q AS (SELECT hms_fold($1) AS v)
+             SELECT {COLUMNS}, word_similarity(q.v, search_name)::text AS key, 's' AS tier
+               FROM patients, q
+              WHERE (q.v <% search_name OR search_name LIKE '%' || {LIKE_ESCAPED} || '%')
+                AND NOT ((sort_name COLLATE \"C\" LIKE {FIRST_WORD} || '%'
+                          OR search_name COLLATE \"C\" LIKE {FIRST_WORD} || '%')
+                         AND {other_words})
+                AND {FILTERS}
+                AND ($7::text IS NULL
+                     OR (word_similarity(q.v, search_name), patients.id) < ($7::real, $8))
+              ORDER BY word_similarity(q.v, search_name) DESC, patients.id DESC
+              LIMIT $9"
+        ),
     };
+    let page =
+        |conn: &mut PgConnection| load_page(conn, &sql, words, search, after_key, after_id, limit);
+    if tier != Tier::Similar {
+        return page(conn);
+    }
+    conn.transaction(|conn| {
+        for setting in NAME_SEARCH_SETTINGS {
+            diesel::sql_query(setting).execute(conn)?;
+        }
+        page(conn)
+    })
+}
+
+/// Runs one page query of [`search`]: $1 the words, then [`FILTERS`], $7 and $8 where the
+/// previous page ended, $9 the limit.
+fn load_page(
+    conn: &mut PgConnection,
+    sql: &str,
+    words: &str,
+    search: &Search,
+    after_key: Option<&str>,
+    after_id: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<FoundRow>> {
     diesel::sql_query(sql)
         .bind::<Text, _>(words)
         .bind::<Nullable<Text>, _>(search.mrn.as_deref())
