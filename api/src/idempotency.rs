@@ -250,6 +250,46 @@ pub fn key_from(req: &actix_web::HttpRequest) -> Result<Option<String>, ApiError
     }
 }
 
+/// Deletes keys older than 24 hours, a batch at a time; returns how many. Expired keys are
+/// already ignored by lookups, so this only keeps the table small.
+pub fn forget_expired(conn: &mut PgConnection) -> QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let deleted = diesel::sql_query(
+            "DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+                 SELECT ctid FROM idempotency_keys WHERE created_at <= now() - interval '24 hours'
+                  LIMIT $1))",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(CLEANUP_BATCH)
+        .execute(conn)?;
+        total += deleted;
+        if (deleted as i64) < CLEANUP_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Starts the thread that deletes expired keys every ten minutes, on the primary (while it is
+/// unreachable there is nothing to do: the next round catches up).
+pub fn spawn_cleanup(pool: &DbPool) {
+    let pool = pool.clone();
+    std::thread::Builder::new()
+        .name("hms-idempotency-cleanup".into())
+        .spawn(move || loop {
+            std::thread::sleep(CLEANUP_EVERY);
+            if pool.degraded() {
+                continue;
+            }
+            match pool.get().map(|mut conn| forget_expired(&mut conn)) {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => log::info!("forgot {n} expired idempotency keys"),
+                Ok(Err(e)) => log::warn!("could not delete expired idempotency keys: {e}"),
+                Err(e) => log::warn!("could not delete expired idempotency keys: {e}"),
+            }
+        })
+        .expect("spawn the idempotency-key cleanup");
+}
+
 #[cfg(test)]
 mod tests {
     use actix_web::test::{call_and_read_body_json, init_service, TestRequest};
@@ -371,44 +411,4 @@ mod tests {
             .unwrap()
             .is_none());
     }
-}
-
-/// Deletes keys older than 24 hours, a batch at a time; returns how many. Expired keys are
-/// already ignored by lookups, so this only keeps the table small.
-pub fn forget_expired(conn: &mut PgConnection) -> QueryResult<usize> {
-    let mut total = 0;
-    loop {
-        let deleted = diesel::sql_query(
-            "DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
-                 SELECT ctid FROM idempotency_keys WHERE created_at <= now() - interval '24 hours'
-                  LIMIT $1))",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(CLEANUP_BATCH)
-        .execute(conn)?;
-        total += deleted;
-        if (deleted as i64) < CLEANUP_BATCH {
-            return Ok(total);
-        }
-    }
-}
-
-/// Starts the thread that deletes expired keys every ten minutes, on the primary (while it is
-/// unreachable there is nothing to do: the next round catches up).
-pub fn spawn_cleanup(pool: &DbPool) {
-    let pool = pool.clone();
-    std::thread::Builder::new()
-        .name("hms-idempotency-cleanup".into())
-        .spawn(move || loop {
-            std::thread::sleep(CLEANUP_EVERY);
-            if pool.degraded() {
-                continue;
-            }
-            match pool.get().map(|mut conn| forget_expired(&mut conn)) {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => log::info!("forgot {n} expired idempotency keys"),
-                Ok(Err(e)) => log::warn!("could not delete expired idempotency keys: {e}"),
-                Err(e) => log::warn!("could not delete expired idempotency keys: {e}"),
-            }
-        })
-        .expect("spawn the idempotency-key cleanup");
 }
