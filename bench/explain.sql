@@ -80,7 +80,9 @@ WITH days AS (
   WHERE s.starts_at >= now()
     AND NOT EXISTS (SELECT 1 FROM appointments a
                      WHERE a.practitioner_id = s.practitioner_id AND a.status <> 'cancelled'
-                       AND a.period && tstzrange(s.starts_at, s.ends_at, '[)'))
+                       AND a.period && tstzrange(s.starts_at, s.ends_at, '[)')
+                       AND a.period && tstzrange((:'week_from'::date - 1)::timestamp AT TIME ZONE 'Europe/Lisbon',
+                                                 (:'week_to'::date + 2)::timestamp AT TIME ZONE 'Europe/Lisbon'))
     AND NOT EXISTS (SELECT 1 FROM availability_exceptions e
                      WHERE e.practitioner_id = s.practitioner_id
                        AND e.period && tstzrange(s.starts_at, s.ends_at, '[)'))
@@ -89,31 +91,32 @@ WITH days AS (
 
 \echo '\n### GET /inventory/stock?location_id: the pharmacy (5,000 items)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-WITH per AS (
-     SELECT b.item_id, b.location_id, sum(b.quantity)::bigint AS on_hand,
-            coalesce(sum(b.quantity) FILTER (WHERE l.expires_on < current_date), 0)::bigint AS expired
-     FROM stock_balances b LEFT JOIN stock_lots l ON l.id = b.lot_id
-     WHERE (NULL::uuid IS NULL OR b.item_id = NULL) AND (:'location_id'::uuid IS NULL OR b.location_id = :'location_id')
-     GROUP BY b.item_id, b.location_id
- ), page AS (
+WITH page AS (
      SELECT i.id AS item_id, i.sku AS item_sku, i.name AS item_name, lower(i.name) AS sort_name,
             i.unit, i.critical, loc.id AS location_id, loc.name AS location_name,
             per.on_hand, per.expired,
             coalesce(r.reorder_level, i.reorder_level) AS reorder_level,
             coalesce(r.reorder_quantity, i.reorder_quantity) AS reorder_quantity
-     FROM per
-     JOIN stock_items i ON i.id = per.item_id
+     FROM stock_items i
+     CROSS JOIN LATERAL (
+         SELECT b.location_id, sum(b.quantity)::bigint AS on_hand,
+                coalesce(sum(b.quantity) FILTER (WHERE l.expires_on < current_date), 0)::bigint AS expired
+         FROM stock_balances b LEFT JOIN stock_lots l ON l.id = b.lot_id
+         WHERE b.item_id = i.id AND (:'location_id'::uuid IS NULL OR b.location_id = :'location_id')
+         GROUP BY b.location_id
+     ) per
      JOIN stock_locations loc ON loc.id = per.location_id
-     LEFT JOIN stock_reorder_levels r ON r.item_id = per.item_id AND r.location_id = per.location_id
-     WHERE (NOT false OR per.on_hand - per.expired <= coalesce(r.reorder_level, i.reorder_level))
-       AND (NULL::text IS NULL OR (lower(i.name), loc.name, i.id, loc.id) > (NULL, NULL::text, NULL::uuid, NULL::uuid))
+     LEFT JOIN stock_reorder_levels r ON r.item_id = i.id AND r.location_id = per.location_id
+     WHERE (NULL::uuid IS NULL OR i.id = NULL)
+       AND (NOT false OR per.on_hand - per.expired <= coalesce(r.reorder_level, i.reorder_level))
+       AND (NULL::text IS NULL OR (lower(i.name) >= NULL
+            AND (lower(i.name), loc.name, i.id, loc.id) > (NULL, NULL::text, NULL::uuid, NULL::uuid)))
      ORDER BY lower(i.name), loc.name, i.id, loc.id
      LIMIT 51
  )
  SELECT page.*,
-        coalesce((SELECT -sum(g.delta) FROM stock_ledger g
-                  JOIN stock_movements m ON m.id = g.movement_id
-                  WHERE g.item_id = page.item_id AND g.location_id = page.location_id
+        coalesce((SELECT sum(m.quantity) FROM stock_movements m
+                  WHERE m.item_id = page.item_id AND m.from_location_id = page.location_id
                     AND m.kind = 'dispense' AND m.performed_at > now() - interval '30 days'), 0)::bigint
           AS dispensed_30d
  FROM page
@@ -143,9 +146,13 @@ SELECT b.lot_id, l.lot_number, l.expires_on, b.quantity
    FOR UPDATE OF b;
 ROLLBACK;
 
-\echo '\n### every write with an Idempotency-Key: dropping the caller''s expired keys'
+\echo '\n### every write with an Idempotency-Key: looking the key up (by primary key)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+SELECT "idempotency_keys"."endpoint", "idempotency_keys"."request_hash", "idempotency_keys"."response", "idempotency_keys"."created_at" FROM "idempotency_keys" WHERE (("idempotency_keys"."user_id" = :'pharmacist') AND ("idempotency_keys"."key" = 'bench-explain')) LIMIT 1;
+
+\echo '\n### the cleanup job (every 10 minutes): one batch of expired idempotency keys'
 BEGIN;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-DELETE FROM "idempotency_keys" WHERE (("idempotency_keys"."user_id" = :'pharmacist') AND ("idempotency_keys"."created_at" <= now() - interval '24 hours'));
+DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM idempotency_keys WHERE created_at <= now() - interval '24 hours' LIMIT 5000));
 ROLLBACK;
-SELECT 'idempotency keys held by the pharmacist account: ' || count(*) FROM idempotency_keys WHERE user_id = :'pharmacist';
