@@ -174,7 +174,7 @@ where
     hasher.update(&body);
     let hash = hasher.finalize().to_vec();
 
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2, 0))")
+    crate::db::prepared("SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2, 0))")
         .bind::<SqlUuid, _>(user)
         .bind::<Text, _>(key)
         .execute(conn)?;
@@ -269,22 +269,34 @@ pub fn forget_expired(conn: &mut PgConnection) -> QueryResult<usize> {
     }
 }
 
-/// Starts the thread that deletes expired keys every ten minutes, on the primary (while it is
-/// unreachable there is nothing to do: the next round catches up).
+/// Starts the thread that deletes expired keys every ten minutes, on the primary (while writes
+/// are paused there is nothing to do: the next round catches up). It ends with the server: it
+/// holds the pool's state weakly, as the other background workers do.
 pub fn spawn_cleanup(pool: &DbPool) {
-    let pool = pool.clone();
+    let state = std::sync::Arc::downgrade(pool.state());
+    let primary = pool.primary().clone();
     std::thread::Builder::new()
         .name("hms-idempotency-cleanup".into())
-        .spawn(move || loop {
-            std::thread::sleep(CLEANUP_EVERY);
-            if pool.degraded() {
-                continue;
-            }
-            match pool.get().map(|mut conn| forget_expired(&mut conn)) {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => log::info!("forgot {n} expired idempotency keys"),
-                Ok(Err(e)) => log::warn!("could not delete expired idempotency keys: {e}"),
-                Err(e) => log::warn!("could not delete expired idempotency keys: {e}"),
+        .spawn(move || {
+            let mut last = std::time::Instant::now();
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+                let Some(state) = state.upgrade() else { return };
+                let paused = state.writes_paused();
+                drop(state);
+                if paused || last.elapsed() < CLEANUP_EVERY {
+                    continue;
+                }
+                last = std::time::Instant::now();
+                let deleted = primary
+                    .get_timeout(Duration::from_secs(1))
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut conn| forget_expired(&mut conn).map_err(|e| e.to_string()));
+                match deleted {
+                    Ok(0) => {}
+                    Ok(n) => log::info!("forgot {n} expired idempotency keys"),
+                    Err(e) => log::warn!("could not delete expired idempotency keys: {e}"),
+                }
             }
         })
         .expect("spawn the idempotency-key cleanup");

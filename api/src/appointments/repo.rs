@@ -80,7 +80,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewAppointmentRow) -> QueryResult<U
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<AppointmentRow>> {
-    diesel::sql_query(format!("{SELECT} WHERE a.id = $1"))
+    crate::db::prepared(format!("{SELECT} WHERE a.id = $1"))
         .bind::<SqlUuid, _>(id)
         .get_result(conn)
         .optional()
@@ -143,7 +143,7 @@ pub fn lock_calendars(
     keys.sort_unstable();
     keys.dedup();
     for (class, key) in keys {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+        crate::db::prepared("SELECT pg_advisory_xact_lock($1, $2)")
             .bind::<diesel::sql_types::Int4, _>(class)
             .bind::<diesel::sql_types::Int4, _>(key)
             .execute(conn)?;

@@ -1,6 +1,7 @@
 //! The database boundary: the connection pool, the embedded migrations, and [`run`], the one
 //! place where handlers cross from async code into blocking Diesel code.
 
+mod prepared;
 pub mod schema;
 pub mod state;
 
@@ -15,6 +16,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::journal::Journal;
+pub use prepared::{prepared, Prepared};
 pub use state::DbState;
 
 /// An r2d2 pool of PostgreSQL connections.

@@ -168,7 +168,7 @@ pub fn find_item(
     id: Uuid,
     today: NaiveDate,
 ) -> QueryResult<Option<ItemRow>> {
-    diesel::sql_query(format!("{} WHERE i.id = $1", item_select("$2")))
+    crate::db::prepared(format!("{} WHERE i.id = $1", item_select("$2")))
         .bind::<SqlUuid, _>(id)
         .bind::<Date, _>(today)
         .get_result(conn)
@@ -384,7 +384,7 @@ pub fn insert_lot(
 /// Serializes every movement of one item: balances, levels and shortage decisions of an item
 /// are then read and written by one transaction at a time, and no two movements can deadlock.
 pub fn lock_item(conn: &mut PgConnection, item_id: Uuid) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('stock:' || $1::text, 0))")
+    crate::db::prepared("SELECT pg_advisory_xact_lock(hashtextextended('stock:' || $1::text, 0))")
         .bind::<SqlUuid, _>(item_id)
         .execute(conn)
         .map(|_| ())
@@ -410,7 +410,7 @@ pub fn balances_for_update(
     item_id: Uuid,
     location_id: Uuid,
 ) -> QueryResult<Vec<BalanceRow>> {
-    diesel::sql_query(
+    crate::db::prepared(
         "SELECT b.lot_id, l.lot_number, l.expires_on, b.quantity
          FROM stock_balances b LEFT JOIN stock_lots l ON l.id = b.lot_id
          WHERE b.item_id = $1 AND b.location_id = $2 AND b.quantity > 0
@@ -443,7 +443,7 @@ pub fn add_to_balance(
         "UPDATE stock_balances SET quantity = quantity + $4
          WHERE item_id = $1 AND lot_id IS NOT DISTINCT FROM $2 AND location_id = $3"
     };
-    diesel::sql_query(sql)
+    crate::db::prepared(sql)
         .bind::<SqlUuid, _>(item_id)
         .bind::<Nullable<SqlUuid>, _>(lot_id)
         .bind::<SqlUuid, _>(location_id)
@@ -512,7 +512,7 @@ pub fn level(
     location_id: Uuid,
     today: NaiveDate,
 ) -> QueryResult<LevelRow> {
-    diesel::sql_query(
+    crate::db::prepared(
         "SELECT coalesce((SELECT sum(b.quantity) FROM stock_balances b
                           LEFT JOIN stock_lots l ON l.id = b.lot_id
                           WHERE b.item_id = i.id AND b.location_id = $2
@@ -536,7 +536,7 @@ pub fn today(conn: &mut PgConnection, time_zone: &str) -> QueryResult<NaiveDate>
         #[diesel(sql_type = Date)]
         today: NaiveDate,
     }
-    diesel::sql_query("SELECT (now() AT TIME ZONE $1)::date AS today")
+    crate::db::prepared("SELECT (now() AT TIME ZONE $1)::date AS today")
         .bind::<Text, _>(time_zone)
         .get_result::<Today>(conn)
         .map(|t| t.today)
@@ -770,7 +770,7 @@ const MOVEMENT_SELECT: &str = "
     JOIN users u ON u.id = m.performed_by";
 
 pub fn find_movement(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<MovementRow>> {
-    diesel::sql_query(format!("{MOVEMENT_SELECT} WHERE m.id = $1"))
+    crate::db::prepared(format!("{MOVEMENT_SELECT} WHERE m.id = $1"))
         .bind::<SqlUuid, _>(id)
         .get_result(conn)
         .optional()
@@ -830,7 +830,7 @@ pub struct LineRow {
 
 /// The ledger lines of some movements, in the order they were written.
 pub fn lines_of(conn: &mut PgConnection, movement_ids: &[Uuid]) -> QueryResult<Vec<LineRow>> {
-    diesel::sql_query(
+    crate::db::prepared(
         "SELECT g.movement_id, g.lot_id, l.lot_number, l.expires_on, g.location_id, g.delta
          FROM stock_ledger g LEFT JOIN stock_lots l ON l.id = g.lot_id
          WHERE g.movement_id = ANY($1)
@@ -918,7 +918,7 @@ const SHORTAGE_SELECT: &str = "
     ) x";
 
 pub fn find_shortage(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ShortageRow>> {
-    diesel::sql_query(format!("{SHORTAGE_SELECT} WHERE x.id = $1"))
+    crate::db::prepared(format!("{SHORTAGE_SELECT} WHERE x.id = $1"))
         .bind::<SqlUuid, _>(id)
         .get_result(conn)
         .optional()
@@ -1068,7 +1068,7 @@ pub fn shortage_events(
     conn: &mut PgConnection,
     shortage_ids: &[Uuid],
 ) -> QueryResult<Vec<ShortageEventRow>> {
-    diesel::sql_query(
+    crate::db::prepared(
         "SELECT e.shortage_id, e.from_status, e.to_status, e.by_user, u.display_name AS by_name,
                 e.at, e.note
          FROM shortage_events e JOIN users u ON u.id = e.by_user

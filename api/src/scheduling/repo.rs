@@ -348,7 +348,7 @@ pub fn check_window(
     starts_at: DateTime<Utc>,
     ends_at: Option<DateTime<Utc>>,
 ) -> QueryResult<WindowCheck> {
-    diesel::sql_query(
+    crate::db::prepared(
         "WITH local AS (SELECT ($3 AT TIME ZONE $1) AS s),
               hit AS (
                  SELECT r.slot_minutes,

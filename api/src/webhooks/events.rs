@@ -110,7 +110,7 @@ pub fn emit(conn: &mut PgConnection, event: Event) -> QueryResult<usize> {
     let id = Uuid::new_v4();
     let occurred_at = Utc::now();
     let payload = event.envelope(id, occurred_at);
-    diesel::sql_query(
+    crate::db::prepared(
         "WITH subs AS (
              SELECT s.id FROM webhook_subscriptions s
                JOIN api_clients c ON c.id = s.client_id
@@ -140,7 +140,7 @@ pub fn emit_to(conn: &mut PgConnection, event: Event, subscription_id: Uuid) -> 
     let id = Uuid::new_v4();
     let occurred_at = Utc::now();
     let payload = event.envelope(id, occurred_at);
-    diesel::sql_query(
+    crate::db::prepared(
         "WITH ev AS (
              INSERT INTO webhook_events (id, type, occurred_at, payload)
              VALUES ($1, $2, $3, $4) RETURNING id

@@ -15,6 +15,7 @@ mod patients;
 mod webhooks;
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -69,7 +70,9 @@ pub fn start_api() -> TestApi {
     TestApi { base, pool }
 }
 
-/// A ChromeDriver process and a headless Chromium session, closed on drop.
+/// A ChromeDriver process and a headless Chromium session. `close` ends the session; dropping
+/// the browser (also when a test panics) kills ChromeDriver and every Chromium process it
+/// started, which share a process group.
 pub struct Browser {
     pub client: Client,
     driver: Child,
@@ -81,6 +84,7 @@ impl Browser {
         let port = pg_harness::free_port().expect("port");
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -205,14 +209,15 @@ impl Browser {
     }
 
     pub async fn close(self) {
-        let Browser {
-            client,
-            mut driver,
-            profile,
-        } = self;
-        let _ = client.close().await;
-        let _ = driver.kill();
-        let _ = driver.wait();
-        let _ = std::fs::remove_dir_all(profile);
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }

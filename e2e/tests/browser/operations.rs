@@ -93,4 +93,5 @@ async fn an_administrator_sees_backups_with_their_restore_tests_and_maintenance_
             "is invalid",
         )
         .await;
+    browser.close().await;
 }
