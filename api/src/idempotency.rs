@@ -10,16 +10,16 @@
 //!
 //! Handlers call [`run`] instead of `db::run` and [`mark_replayed`] on their response.
 
+use std::time::Duration;
+
 use actix_web::{HttpRequest, HttpResponseBuilder};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::db::schema::idempotency_keys;
